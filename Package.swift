@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+// EasyKV for Swift: a batch pipeline for long documents under a KV-cache budget.
+// Module map: ../shared/DESIGN.md §2 (mirrored in README.md).
+import PackageDescription
+
+/// Hot numeric code: overflow checks off in release builds. The Makefile adds
+/// `-target-cpu native` for release builds so the integer dot products vectorise (DESIGN.md §3).
+let kernelSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release))
+]
+
+let package = Package(
+    name: "EasyKV",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "easykv", targets: ["easykv"]),
+        .library(name: "EasyKV", targets: ["BatchPipeline", "Evaluation", "LanguageModels"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // System libraries (apt: libopenblas-dev, libxml2-dev, libcurl4-openssl-dev).
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(name: "GGUF"),
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "GGUF"], swiftSettings: kernelSettings),
+        .target(
+            name: "Tokenizers",
+            dependencies: ["GGUF", .product(name: "Collections", package: "swift-collections")]),
+        .target(name: "KVCaches", dependencies: ["Kernels"], swiftSettings: kernelSettings),
+        .target(
+            name: "LanguageModels", dependencies: ["GGUF", "Kernels", "Tokenizers", "KVCaches"],
+            swiftSettings: kernelSettings),
+        .target(name: "Ingestion", dependencies: ["CLibXML2", "CCurl"]),
+        .target(
+            name: "BatchPipeline",
+            dependencies: ["Ingestion", "LanguageModels", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Evaluation", dependencies: ["LanguageModels", "BatchPipeline"]),
+        .executableTarget(
+            name: "easykv",
+            dependencies: [
+                "GGUF", "Kernels", "Tokenizers", "KVCaches", "LanguageModels", "Ingestion",
+                "BatchPipeline", "Evaluation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KVCachesTests", dependencies: ["KVCaches"]),
+        .testTarget(
+            name: "LanguageModelsTests", dependencies: ["LanguageModels", "Tokenizers", "GGUF", "Kernels"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "IngestionTests", dependencies: ["Ingestion"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BatchPipelineTests", dependencies: ["BatchPipeline"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EasyKVCLITests", dependencies: []),
+    ]
+)

@@ -1,0 +1,28 @@
+import GGUF
+
+/// Errors of the `LanguageModels` module; each names the file or tensor and what is wrong.
+public enum ModelError: Error, CustomStringConvertible, Sendable {
+    case file(GGUFError)
+    case unsupportedArchitecture(path: String, architecture: String)
+    case invalidConfiguration(path: String, String)
+    case badTensor(path: String, tensor: String, String)
+    case unsupportedTensorType(path: String, tensor: String, type: String)
+    case modelNotFound(String)
+    case contextOverflow(String)
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case .file(let e): return e.description
+        case .unsupportedArchitecture(let path, let arch):
+            return "\(path): architecture '\(arch)' is not supported (supported: llama, mistral)"
+        case .invalidConfiguration(let path, let why): return "\(path): invalid model configuration: \(why)"
+        case .badTensor(let path, let tensor, let why): return "\(path): tensor '\(tensor)': \(why)"
+        case .unsupportedTensorType(let path, let tensor, let type):
+            return "\(path): tensor '\(tensor)' has type \(type), which this build cannot compute with"
+        case .modelNotFound(let why): return why
+        case .contextOverflow(let why): return why
+        case .invalidArgument(let why): return why
+        }
+    }
+}
