@@ -1,0 +1,33 @@
+/// The eviction policies, selected by name in one place (STYLE.md habit 2).
+public enum PolicyName: String, Sendable, CaseIterable, Equatable {
+    case full
+    case random
+    case recency
+    case h2oHead = "h2o_head"
+    case tova
+    case roco
+    case h2oHeadDecayAvgStd = "h2o_head_decay_avg_std"
+
+    /// Old names the reference's README and scripts still use.
+    public static let aliases: [String: PolicyName] = ["h2o_head_std_avg": .roco, "streamingllm": .recency]
+
+    /// The policy called `name` (or an alias); an unknown name is an error listing the valid
+    /// ones, not EasyKV's silent full cache (a deliberate deviation).
+    public static func named(_ name: String) throws(KVCacheError) -> PolicyName {
+        if let p = PolicyName(rawValue: name) ?? aliases[name] { return p }
+        throw KVCacheError.unknownPolicy(name)
+    }
+
+    /// The implementation.
+    public var policy: any EvictionPolicy {
+        switch self {
+        case .full: return FullPolicy()
+        case .random: return RandomPolicy()
+        case .recency: return RecencyPolicy()
+        case .h2oHead: return H2OHeadPolicy()
+        case .tova: return TOVAPolicy()
+        case .roco: return RoCoPolicy()
+        case .h2oHeadDecayAvgStd: return DecayAvgStdPolicy()
+        }
+    }
+}
