@@ -1,0 +1,270 @@
+import Foundation
+import GGUF
+import KVCaches
+import Kernels
+
+/// What logits a forward step should return for one sequence.
+public enum LogitsRequest: Sendable {
+    case none
+    /// The last token's logits (`vocab` floats): generation.
+    case last
+    /// Every token's logits (`tokens × vocab` floats): perplexity.
+    case all
+}
+
+/// One sequence's part of a batched forward step: its new tokens, their absolute positions, and
+/// the cache they are appended to.
+public struct SequenceStep {
+    public var cache: KVCache
+    public var tokens: [Int]
+    public var positions: [Int]
+    public var logits: LogitsRequest
+    /// Whether the attention kernel should leave eviction statistics in `cache.stepStatistics`.
+    public var collectStatistics: Bool
+
+    public init(cache: KVCache, tokens: [Int], positions: [Int], logits: LogitsRequest = .last, collectStatistics: Bool = false) {
+        self.cache = cache
+        self.tokens = tokens
+        self.positions = positions
+        self.logits = logits
+        self.collectStatistics = collectStatistics
+    }
+}
+
+/// Options fixed at load.
+public struct LoadOptions: Sendable {
+    /// For DynamicNTK rope scaling: the sequence length the base is fixed for, once
+    /// (EasyKV's `set_dynamicntk_rope_length`, EASYKV-SPEC §1.5). Nil: the model's context length
+    /// (so the base is unchanged).
+    public var ntkLength: Int?
+
+    public init(ntkLength: Int? = nil) { self.ntkLength = ntkLength }
+}
+
+/// A Llama-family transformer (Llama, Llama 2, Mistral, SmolLM2) running on the CPU.
+///
+/// The model owns its weights, not the caches: each sequence brings its own `KVCache`
+/// (mlx-swift-lm's shape). One `forward` call runs a batch of sequences: their new tokens are
+/// stacked into one activation matrix so every weight matrix is read once per step (DESIGN.md
+/// §5); attention and caches stay per sequence.
+public final class LlamaModel: @unchecked Sendable {
+    // @unchecked Sendable: weights are read-only after load; `forward` serialises use of the
+    // workspace with a lock.
+
+    public let configuration: ModelConfiguration
+    public let file: GGUFFile
+    public let weights: LlamaWeights
+    public let rope: Rope
+    private let workspace = Workspace()
+    private let lock = NSLock()
+
+    public convenience init(path: String, options: LoadOptions = LoadOptions()) throws(ModelError) {
+        let file: GGUFFile
+        do { file = try GGUFFile(path: path) } catch { throw ModelError.file(error) }
+        try self.init(file: file, options: options)
+    }
+
+    public init(file: GGUFFile, options: LoadOptions = LoadOptions()) throws(ModelError) {
+        let c = try ModelConfiguration(file: file)
+        configuration = c
+        self.file = file
+        weights = try LlamaWeights(file: file, configuration: c)
+        switch c.ropeScaling {
+        case .none:
+            rope = Rope(dimensionCount: c.ropeDimensionCount, base: c.ropeBase)
+        case .linear(let factor):
+            rope = Rope(dimensionCount: c.ropeDimensionCount, base: c.ropeBase, positionScale: 1 / factor)
+        case .dynamicNTK(let factor, let original):
+            let base = Rope.ntkBase(
+                base: c.ropeBase, factor: factor, length: options.ntkLength ?? original, maxPositions: original,
+                dimensionCount: c.ropeDimensionCount)
+            rope = Rope(dimensionCount: c.ropeDimensionCount, base: base)
+        }
+    }
+
+    /// A cache for one sequence with room for `capacity` entries per (layer, KV head).
+    public func makeCache(capacity: Int, streamingPositions: Bool = false) -> KVCache {
+        KVCache(
+            layerCount: configuration.layerCount, kvHeadCount: configuration.kvHeadCount,
+            headDim: configuration.headDim, capacity: capacity, streamingPositions: streamingPositions)
+    }
+
+    /// Runs one forward step for a batch of sequences and returns, per sequence, the logits it
+    /// asked for (empty, `vocab`, or `tokens × vocab` floats).
+    public func forward(_ steps: [SequenceStep]) throws(ModelError) -> [[Float]] {
+        let c = configuration
+        for (i, step) in steps.enumerated() {
+            guard !step.tokens.isEmpty, step.tokens.count == step.positions.count else {
+                throw ModelError.invalidArgument("sequence \(i): \(step.tokens.count) tokens but \(step.positions.count) positions")
+            }
+            if let bad = step.tokens.first(where: { $0 < 0 || $0 >= c.vocabSize }) {
+                throw ModelError.invalidArgument("token id \(bad) is outside the vocabulary (0..<\(c.vocabSize))")
+            }
+            let free = step.cache.capacity - step.cache.counts[0]
+            guard step.tokens.count <= free else {
+                throw ModelError.contextOverflow(
+                    "KV cache full: \(step.tokens.count) new tokens, room for \(free) of \(step.cache.capacity)")
+            }
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        return run(steps)
+    }
+
+    private func run(_ steps: [SequenceStep]) -> [[Float]] {
+        let c = configuration
+        let h = c.hiddenSize
+        let total = steps.reduce(0) { $0 + $1.tokens.count }
+        let ws = workspace
+        ws.reserve(tokens: total, configuration: c, ropeDims: rope.dimensionCount)
+        let qkvWidth = c.qDim + 2 * c.kvDim
+        let x = ws.hidden
+        let xn = ws.normed
+
+        // Embedding lookup: dequantize one row per token.
+        let embedding = weights.tokenEmbedding
+        let embeddingData = file.data(for: embedding).baseAddress!
+        var row = 0
+        for step in steps {
+            for token in step.tokens {
+                try! WeightFormats.dequantize(
+                    embedding.type, from: embeddingData + token * embedding.rowBytes, count: h, into: x + row * h)
+                row += 1
+            }
+        }
+
+        // Rope tables: one per token for its true position, and in streaming mode one per
+        // token for its slot index (the cache length before the step plus its offset).
+        let dims = rope.dimensionCount
+        row = 0
+        for step in steps {
+            let base = step.cache.counts[0]
+            for (i, p) in step.positions.enumerated() {
+                rope.fill(position: step.cache.streamingPositions ? base + i : p, into: ws.ropeTable + row * dims)
+                row += 1
+            }
+        }
+
+        for (l, layer) in weights.layers.enumerated() {
+            RMSNorm.apply(x, weight: layer.attentionNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
+            Matmul.timesTransposed(xn, rows: total, layer.qkv.data, rows: qkvWidth, inner: h, into: ws.qkv)
+            var t0 = 0
+            for step in steps {
+                attend(step: step, layer: l, firstRow: t0)
+                t0 += step.tokens.count
+            }
+            Matmul.timesTransposed(
+                ws.attention, rows: total, layer.attentionOutput.data, rows: h, inner: c.qDim, into: x, beta: 1)
+            RMSNorm.apply(x, weight: layer.feedForwardNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
+            Matmul.timesTransposed(xn, rows: total, layer.gateUp.data, rows: 2 * c.feedForwardSize, inner: h, into: ws.gateUp)
+            SwiGLU.apply(fused: ws.gateUp, rows: total, width: c.feedForwardSize, into: ws.feedForward)
+            Matmul.timesTransposed(
+                ws.feedForward, rows: total, layer.down.data, rows: h, inner: c.feedForwardSize, into: x, beta: 1)
+        }
+
+        // Logits for the rows each sequence asked for.
+        var results: [[Float]] = []
+        var first = 0
+        for step in steps {
+            let n = step.tokens.count
+            let rows: Range<Int>
+            switch step.logits {
+            case .none: rows = 0..<0
+            case .last: rows = (first + n - 1)..<(first + n)
+            case .all: rows = first..<(first + n)
+            }
+            first += n
+            guard !rows.isEmpty else {
+                results.append([])
+                continue
+            }
+            RMSNorm.apply(
+                x + rows.lowerBound * h, weight: weights.outputNorm, rows: rows.count, width: h, epsilon: c.rmsEpsilon,
+                into: xn)
+            var logits = [Float](repeating: 0, count: rows.count * c.vocabSize)
+            logits.withUnsafeMutableBufferPointer { out in
+                Matmul.timesTransposed(
+                    xn, rows: rows.count, weights.output.data, rows: c.vocabSize, inner: h, into: out.baseAddress!)
+            }
+            results.append(logits)
+        }
+        return results
+    }
+
+    /// Rotates the step's queries and keys, appends its keys and values to the cache, and runs
+    /// attention into the workspace's attention rows.
+    private func attend(step: SequenceStep, layer: Int, firstRow t0: Int) {
+        let c = configuration
+        let ws = workspace
+        let cache = step.cache
+        let q = step.tokens.count
+        let qkvWidth = c.qDim + 2 * c.kvDim
+        let dims = rope.dimensionCount
+        let streaming = cache.streamingPositions
+        let start = try! cache.reserve(layer: layer, count: q)  // capacity checked in forward()
+        for i in 0..<q {
+            let r = ws.qkv + (t0 + i) * qkvWidth
+            let table = ws.ropeTable + (t0 + i) * dims
+            rope.apply(r, heads: c.headCount, headDim: c.headDim, table: table)
+            if !streaming { rope.apply(r + c.qDim, heads: c.kvHeadCount, headDim: c.headDim, table: table) }
+            for kvh in 0..<c.kvHeadCount {
+                let slot = start + i
+                (cache.keyPointer(layer: layer, head: kvh) + slot * c.headDim).update(
+                    from: r + c.qDim + kvh * c.headDim, count: c.headDim)
+                (cache.valuePointer(layer: layer, head: kvh) + slot * c.headDim).update(
+                    from: r + c.qDim + c.kvDim + kvh * c.headDim, count: c.headDim)
+                cache.positionPointer(layer: layer, head: kvh)[slot] = Int32(step.positions[i])
+            }
+        }
+        var queryPositions = [Int32](repeating: 0, count: q)
+        for i in 0..<q { queryPositions[i] = Int32(streaming ? start + i : step.positions[i]) }
+        queryPositions.withUnsafeBufferPointer { qp in
+            CacheAttention.attend(
+                cache: cache, layer: layer, queries: ws.qkv + t0 * qkvWidth, queryStride: qkvWidth, queryCount: q,
+                queryPositions: qp.baseAddress!, headCount: c.headCount, scale: 1 / Float(c.headDim).squareRoot(),
+                slidingWindow: c.slidingWindow, collectStatistics: step.collectStatistics,
+                rope: streaming ? rope : nil, output: ws.attention + t0 * c.qDim, outputStride: c.qDim,
+                scratch: ws.attentionScratch)
+        }
+    }
+}
+
+/// Activation buffers of one forward step, grown to the largest step seen.
+final class Workspace: @unchecked Sendable {
+    // @unchecked Sendable: used under LlamaModel's lock.
+    private(set) var tokens = 0
+    /// Shape: [tokens, hidden].
+    var hidden = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// Shape: [tokens, hidden].
+    var normed = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// Shape: [tokens, qDim + 2·kvDim].
+    var qkv = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// Shape: [tokens, qDim].
+    var attention = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// Shape: [tokens, 2·ff].
+    var gateUp = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// Shape: [tokens, ff].
+    var feedForward = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// Shape: [tokens, ropeDims] (cos, sin pairs).
+    var ropeTable = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    let attentionScratch = AttentionScratch()
+
+    func reserve(tokens n: Int, configuration c: ModelConfiguration, ropeDims: Int) {
+        guard n > tokens else { return }
+        free()
+        hidden = .allocate(capacity: n * c.hiddenSize)
+        normed = .allocate(capacity: n * c.hiddenSize)
+        qkv = .allocate(capacity: n * (c.qDim + 2 * c.kvDim))
+        attention = .allocate(capacity: n * c.qDim)
+        gateUp = .allocate(capacity: n * 2 * c.feedForwardSize)
+        feedForward = .allocate(capacity: n * c.feedForwardSize)
+        ropeTable = .allocate(capacity: n * ropeDims)
+        tokens = n
+    }
+
+    private func free() {
+        for p in [hidden, normed, qkv, attention, gateUp, feedForward, ropeTable] { p.deallocate() }
+    }
+
+    deinit { free() }
+}

@@ -1,0 +1,99 @@
+import GGUF
+import Kernels
+
+/// The weights of a Llama-family model, dequantized to fp32 at load so prefill is `sgemm`
+/// (DESIGN.md §3). Q/K/V are fused into one matrix and gate/up into another, so each layer does
+/// four products instead of seven.
+public struct LlamaWeights: @unchecked Sendable {
+    // @unchecked Sendable: every matrix is read-only after load.
+
+    public struct Layer {
+        /// Shape: [hidden].
+        public var attentionNorm: [Float]
+        /// Rows: Q (`qDim`), then K (`kvDim`), then V (`kvDim`); columns: hidden.
+        public var qkv: DenseMatrix
+        /// Shape: [hidden, qDim].
+        public var attentionOutput: DenseMatrix
+        /// Shape: [hidden].
+        public var feedForwardNorm: [Float]
+        /// Rows: gate (`ff`), then up (`ff`); columns: hidden.
+        public var gateUp: DenseMatrix
+        /// Shape: [hidden, ff].
+        public var down: DenseMatrix
+    }
+
+    public var layers: [Layer]
+    /// The token embedding, left in its GGUF encoding; rows are dequantized on lookup.
+    public var tokenEmbedding: GGUFTensorInfo
+    /// Shape: [hidden].
+    public var outputNorm: [Float]
+    /// Shape: [vocab, hidden]. The token embedding when the model ties them.
+    public var output: DenseMatrix
+
+    /// Tensor names (llama.cpp `LLM_TENSOR_NAMES` for `LLM_ARCH_LLAMA`).
+    enum Name {
+        static let tokenEmbedding = "token_embd.weight"
+        static let outputNorm = "output_norm.weight"
+        static let output = "output.weight"
+        static func block(_ i: Int, _ part: String) -> String { "blk.\(i).\(part).weight" }
+    }
+
+    /// Bytes of fp32 weights held in memory.
+    public var bytes: Int {
+        layers.reduce(output.bytes) { $0 + $1.qkv.bytes + $1.attentionOutput.bytes + $1.gateUp.bytes + $1.down.bytes }
+    }
+
+    init(file: GGUFFile, configuration c: ModelConfiguration) throws(ModelError) {
+        func tensor(_ name: String, _ dims: [Int]) throws(ModelError) -> GGUFTensorInfo {
+            guard let info = file.tensor(named: name) else {
+                throw ModelError.file(file.error(.missingTensor(name)))
+            }
+            guard info.dimensions == dims else {
+                throw ModelError.badTensor(path: file.path, tensor: name, "shape \(info.dimensions), expected \(dims)")
+            }
+            return info
+        }
+        func vector(_ name: String, _ length: Int) throws(ModelError) -> [Float] {
+            let info = try tensor(name, [length])
+            var out = [Float](repeating: 0, count: length)
+            do {
+                try out.withUnsafeMutableBufferPointer { (buffer) throws(KernelError) in
+                    try WeightFormats.dequantize(
+                        info.type, from: file.data(for: info).baseAddress!, count: length, into: buffer.baseAddress!)
+                }
+            } catch {
+                throw ModelError.badTensor(path: file.path, tensor: name, "\(error)")
+            }
+            return out
+        }
+
+        let h = c.hiddenSize
+        tokenEmbedding = try tensor(Name.tokenEmbedding, [h, c.vocabSize])
+        guard WeightFormats.isSupported(tokenEmbedding.type) else {
+            throw ModelError.unsupportedTensorType(
+                path: file.path, tensor: Name.tokenEmbedding, type: tokenEmbedding.type.description)
+        }
+        var layers: [Layer] = []
+        for i in 0..<c.layerCount {
+            let q = try tensor(Name.block(i, "attn_q"), [h, c.qDim])
+            let k = try tensor(Name.block(i, "attn_k"), [h, c.kvDim])
+            let v = try tensor(Name.block(i, "attn_v"), [h, c.kvDim])
+            let o = try tensor(Name.block(i, "attn_output"), [c.qDim, h])
+            let gate = try tensor(Name.block(i, "ffn_gate"), [h, c.feedForwardSize])
+            let up = try tensor(Name.block(i, "ffn_up"), [h, c.feedForwardSize])
+            let down = try tensor(Name.block(i, "ffn_down"), [c.feedForwardSize, h])
+            layers.append(
+                Layer(
+                    attentionNorm: try vector(Name.block(i, "attn_norm"), h),
+                    qkv: try DenseMatrix.load([q, k, v], from: file, columns: h),
+                    attentionOutput: try DenseMatrix.load([o], from: file, columns: c.qDim),
+                    feedForwardNorm: try vector(Name.block(i, "ffn_norm"), h),
+                    gateUp: try DenseMatrix.load([gate, up], from: file, columns: h),
+                    down: try DenseMatrix.load([down], from: file, columns: c.feedForwardSize)))
+        }
+        self.layers = layers
+        outputNorm = try vector(Name.outputNorm, h)
+        let outputInfo = c.tiedEmbeddings ? tokenEmbedding : try tensor(Name.output, [h, c.vocabSize])
+        output = try DenseMatrix.load([outputInfo], from: file, columns: h)
+    }
+}
