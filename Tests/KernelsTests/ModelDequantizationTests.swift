@@ -22,7 +22,8 @@ struct ModelDequantizationTests {
             #expect(info.type.description == expected.type && info.elementCount == expected.elements, "\(info.name)")
             let data = file.data(for: info)
             try buffer.withUnsafeMutableBufferPointer { out in
-                try WeightFormats.dequantize(info.type, from: data.baseAddress!, count: info.elementCount, into: out.baseAddress!)
+                try WeightFormats.dequantize(
+                    info.type, from: data.baseAddress!, count: info.elementCount, into: out.baseAddress!)
             }
             var sum = 0.0
             var sumAbs = 0.0
@@ -42,7 +43,8 @@ struct ModelDequantizationTests {
                 "\(info.name): sum x² \(sumSquares)")
             for pair in expected.values {
                 let index = Int(pair[0])
-                #expect(buffer[index] == Float(pair[1]), "\(info.name)[\(index)] = \(buffer[index]), gguf-py \(pair[1])")
+                #expect(
+                    buffer[index] == Float(pair[1]), "\(info.name)[\(index)] = \(buffer[index]), gguf-py \(pair[1])")
             }
             // The reference decoder on the first tensor of each type, compared element by element.
             if checkedReferencePaths.insert(info.type).inserted {

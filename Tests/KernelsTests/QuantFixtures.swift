@@ -53,7 +53,8 @@ enum QuantFixtures {
     }
 
     static func manifest() throws -> Manifest {
-        try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: directory().appendingPathComponent("manifest.json")))
+        try JSONDecoder().decode(
+            Manifest.self, from: Data(contentsOf: directory().appendingPathComponent("manifest.json")))
     }
 
     static func modelSpotValues() throws -> ModelSpotValues {
@@ -68,7 +69,9 @@ enum QuantFixtures {
         let encoded = try [UInt8](Data(contentsOf: dir.appendingPathComponent(format.quantized)))
         let raw = try Data(contentsOf: dir.appendingPathComponent(format.dequantized))
         let expected = raw.withUnsafeBytes { bytes in
-            (0..<raw.count / 4).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            (0..<raw.count / 4).map {
+                Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+            }
         }
         return (format, encoded, expected)
     }

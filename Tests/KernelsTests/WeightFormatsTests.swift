@@ -42,7 +42,8 @@ struct WeightFormatsTests {
                 if mismatches <= 5 {
                     let row = i / format.rowLength
                     Issue.record(
-                        "\(type) \(path): element \(i) (row \(row), \(format.rowKinds[row])) is \(decoded[i]), gguf-py gives \(expected[i])")
+                        "\(type) \(path): element \(i) (row \(row), \(format.rowKinds[row])) is \(decoded[i]), gguf-py gives \(expected[i])"
+                    )
                 }
             }
             #expect(mismatches == 0, "\(type) \(path): \(mismatches) of \(count) elements differ")
@@ -104,7 +105,8 @@ struct WeightFormatsTests {
                     try WeightFormats.dequantize(type, from: bytes.baseAddress!, count: 256, into: out.baseAddress!)
                 }
                 #expect(throws: KernelError.unsupportedType(type)) {
-                    try WeightFormats.dequantizeReference(type, from: bytes.baseAddress!, count: 256, into: out.baseAddress!)
+                    try WeightFormats.dequantizeReference(
+                        type, from: bytes.baseAddress!, count: 256, into: out.baseAddress!)
                 }
             }
         }
@@ -123,12 +125,14 @@ struct WeightFormatsTests {
                     try WeightFormats.dequantize(type, from: bytes.baseAddress!, count: count, into: out.baseAddress!)
                 }
                 #expect(throws: KernelError.badCount(type: type, count: count)) {
-                    try WeightFormats.dequantizeReference(type, from: bytes.baseAddress!, count: count, into: out.baseAddress!)
+                    try WeightFormats.dequantizeReference(
+                        type, from: bytes.baseAddress!, count: count, into: out.baseAddress!)
                 }
             }
         }
         let message = KernelError.badCount(type: type, count: count).description
-        #expect(message.contains("\(count)") && message.contains(type.description) && message.contains("\(type.blockSize)"))
+        #expect(
+            message.contains("\(count)") && message.contains(type.description) && message.contains("\(type.blockSize)"))
     }
 
     @Test func zeroElementsWriteNothing() throws {
@@ -171,7 +175,8 @@ struct WeightFormatsTests {
         try encoded.withUnsafeBytes { bytes in
             try out.withUnsafeMutableBufferPointer { out in
                 if reference {
-                    try WeightFormats.dequantizeReference(type, from: bytes.baseAddress!, count: count, into: out.baseAddress!)
+                    try WeightFormats.dequantizeReference(
+                        type, from: bytes.baseAddress!, count: count, into: out.baseAddress!)
                 } else {
                     try WeightFormats.dequantize(type, from: bytes.baseAddress!, count: count, into: out.baseAddress!)
                 }

@@ -298,9 +298,13 @@ def main():
     with open(os.path.join(OUT_DIR, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
+    spots = model_spot_values(args.model)
     with open(os.path.join(OUT_DIR, "model_spot_values.json"), "w") as f:
-        json.dump(model_spot_values(args.model), f, indent=1)
-        f.write("\n")
+        # One tensor per line keeps the file short and its diffs readable.
+        header = {k: v for k, v in spots.items() if k != "tensors"}
+        f.write(json.dumps(header)[:-1] + ', "tensors": [\n')
+        f.write(",\n".join(json.dumps(t) for t in spots["tensors"]))
+        f.write("\n]}\n")
     for fm in formats:
         print(f"{fm['type']:5} {fm['rows']} rows × {fm['row_length']}: {fm['quantized']}, {fm['dequantized']}")
 
