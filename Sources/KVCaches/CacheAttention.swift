@@ -72,6 +72,23 @@ public enum CacheAttention {
         collectStatistics: Bool, rope: Rope?, output: UnsafeMutablePointer<Float>, outputStride: Int,
         scratch: AttentionScratch
     ) {
+        for kvh in 0..<cache.kvHeadCount {
+            attend(
+                cache: cache, layer: layer, kvHead: kvh, queries: queries, queryStride: queryStride, queryCount: q,
+                queryPositions: queryPositions, headCount: headCount, scale: scale, slidingWindow: slidingWindow,
+                collectStatistics: collectStatistics, rope: rope, output: output, outputStride: outputStride,
+                scratch: scratch)
+        }
+    }
+
+    /// The same for one KV head and its group of query heads, so callers can run heads (and
+    /// sequences) on different workers, each with its own scratch.
+    public static func attend(
+        cache: KVCache, layer: Int, kvHead kvh: Int, queries: UnsafePointer<Float>, queryStride: Int,
+        queryCount q: Int, queryPositions: UnsafePointer<Int32>, headCount: Int, scale: Float, slidingWindow: Int?,
+        collectStatistics: Bool, rope: Rope?, output: UnsafeMutablePointer<Float>, outputStride: Int,
+        scratch: AttentionScratch
+    ) {
         let d = cache.headDim
         let n = cache.counts[layer]
         let nOld = n - q
@@ -84,7 +101,7 @@ public enum CacheAttention {
         if cache.streamingPositions { AttentionScratch.ensure(&scratch.rotatedKeys, &scratch.rotatedCapacity, n * d) }
         let invRep = 1 / Float(rep)
 
-        for kvh in 0..<cache.kvHeadCount {
+        do {
             var keys = UnsafePointer(cache.keyPointer(layer: layer, head: kvh))
             let values = UnsafePointer(cache.valuePointer(layer: layer, head: kvh))
             let keyPositions = cache.positionPointer(layer: layer, head: kvh)

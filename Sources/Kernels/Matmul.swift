@@ -31,6 +31,20 @@ public enum Matmul {
             a, Int32(lda ?? k), b, Int32(ldb ?? n), beta, c, Int32(ldc ?? n))
     }
 
+    /// `timesTransposed` with the `n` output columns split across `Parallel`'s workers, each
+    /// running a single-threaded sgemm on its slice of the weight rows.
+    public static func timesTransposedParallel(
+        _ a: UnsafePointer<Float>, rows m: Int, _ b: UnsafePointer<Float>, rows n: Int, inner k: Int,
+        into c: UnsafeMutablePointer<Float>, beta: Float = 0
+    ) {
+        let box = UncheckedBox((a, b, c))
+        Parallel.ranges(n, granularity: 16) { r in
+            let (a, b, c) = box.value
+            timesTransposed(a, rows: m, lda: k, b + r.lowerBound * k, rows: r.count, ldb: k, inner: k,
+                            into: c + r.lowerBound, ldc: n, beta: beta)
+        }
+    }
+
     /// Scalar reference for `timesTransposed` (tests compare against it).
     public static func timesTransposedReference(
         _ a: UnsafePointer<Float>, rows m: Int, _ b: UnsafePointer<Float>, rows n: Int, inner k: Int,

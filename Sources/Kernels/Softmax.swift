@@ -10,16 +10,56 @@ public enum Softmax {
     @inline(__always)
     public static func inPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
         guard count > 0 else { return }
+        let raw = UnsafeMutableRawPointer(x)
+        var mv = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= count {
+            mv = pointwiseMax(mv, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+            i += 16
+        }
+        var m = mv.max()
+        while i < count {
+            m = max(m, x[i])
+            i += 1
+        }
+        var sv = SIMD16<Float>()
+        i = 0
+        while i + 16 <= count {
+            let e = FastExp.exp(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - m)
+            raw.storeBytes(of: e, toByteOffset: i * 4, as: SIMD16<Float>.self)
+            sv += e
+            i += 16
+        }
+        var sum = sv.sum()
+        while i < count {
+            let e = FastExp.exp(x[i] - m)
+            x[i] = e
+            sum += e
+            i += 1
+        }
+        let inv = 1 / sum
+        i = 0
+        while i + 16 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * inv
+            raw.storeBytes(of: v, toByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            x[i] *= inv
+            i += 1
+        }
+    }
+
+    /// Scalar reference twin of `inPlace` (libm `expf`, plain loops).
+    public static func reference(_ x: UnsafeMutablePointer<Float>, count: Int) {
         var m = -Float.infinity
         for i in 0..<count where x[i] > m { m = x[i] }
         var sum: Float = 0
         for i in 0..<count {
-            let e = expf(x[i] - m)
-            x[i] = e
-            sum += e
+            x[i] = expf(x[i] - m)
+            sum += x[i]
         }
-        let inv = 1 / sum
-        for i in 0..<count { x[i] *= inv }
+        for i in 0..<count { x[i] /= sum }
     }
 
     /// Log-sum-exp of `x[0..<count]`, in Double for perplexity.

@@ -68,6 +68,7 @@ public final class LlamaModel: @unchecked Sendable {
         let c = try ModelConfiguration(file: file)
         configuration = c
         self.file = file
+        Parallel.ensureConfigured()
         weights = try LlamaWeights(file: file, configuration: c)
         switch c.ropeScaling {
         case .none:
@@ -147,18 +148,15 @@ public final class LlamaModel: @unchecked Sendable {
 
         for (l, layer) in weights.layers.enumerated() {
             RMSNorm.apply(x, weight: layer.attentionNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
-            Matmul.timesTransposed(xn, rows: total, layer.qkv.data, rows: qkvWidth, inner: h, into: ws.qkv)
-            var t0 = 0
-            for step in steps {
-                attend(step: step, layer: l, firstRow: t0)
-                t0 += step.tokens.count
-            }
-            Matmul.timesTransposed(
+            Matmul.timesTransposedParallel(xn, rows: total, layer.qkv.data, rows: qkvWidth, inner: h, into: ws.qkv)
+            attend(steps: steps, layer: l)
+            Matmul.timesTransposedParallel(
                 ws.attention, rows: total, layer.attentionOutput.data, rows: h, inner: c.qDim, into: x, beta: 1)
             RMSNorm.apply(x, weight: layer.feedForwardNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
-            Matmul.timesTransposed(xn, rows: total, layer.gateUp.data, rows: 2 * c.feedForwardSize, inner: h, into: ws.gateUp)
+            Matmul.timesTransposedParallel(
+                xn, rows: total, layer.gateUp.data, rows: 2 * c.feedForwardSize, inner: h, into: ws.gateUp)
             SwiGLU.apply(fused: ws.gateUp, rows: total, width: c.feedForwardSize, into: ws.feedForward)
-            Matmul.timesTransposed(
+            Matmul.timesTransposedParallel(
                 ws.feedForward, rows: total, layer.down.data, rows: h, inner: c.feedForwardSize, into: x, beta: 1)
         }
 
@@ -183,7 +181,7 @@ public final class LlamaModel: @unchecked Sendable {
                 into: xn)
             var logits = [Float](repeating: 0, count: rows.count * c.vocabSize)
             logits.withUnsafeMutableBufferPointer { out in
-                Matmul.timesTransposed(
+                Matmul.timesTransposedParallel(
                     xn, rows: rows.count, weights.output.data, rows: c.vocabSize, inner: h, into: out.baseAddress!)
             }
             results.append(logits)
@@ -191,40 +189,58 @@ public final class LlamaModel: @unchecked Sendable {
         return results
     }
 
-    /// Rotates the step's queries and keys, appends its keys and values to the cache, and runs
-    /// attention into the workspace's attention rows.
-    private func attend(step: SequenceStep, layer: Int, firstRow t0: Int) {
+    /// Rotates each sequence's queries and keys, appends its keys and values to its cache, then
+    /// runs attention for every (sequence, KV head) pair across the workers.
+    private func attend(steps: [SequenceStep], layer: Int) {
         let c = configuration
         let ws = workspace
-        let cache = step.cache
-        let q = step.tokens.count
         let qkvWidth = c.qDim + 2 * c.kvDim
         let dims = rope.dimensionCount
-        let streaming = cache.streamingPositions
-        let start = try! cache.reserve(layer: layer, count: q)  // capacity checked in forward()
-        for i in 0..<q {
-            let r = ws.qkv + (t0 + i) * qkvWidth
-            let table = ws.ropeTable + (t0 + i) * dims
-            rope.apply(r, heads: c.headCount, headDim: c.headDim, table: table)
-            if !streaming { rope.apply(r + c.qDim, heads: c.kvHeadCount, headDim: c.headDim, table: table) }
-            for kvh in 0..<c.kvHeadCount {
+        var firstRows: [Int] = []
+        var queryPositions: [[Int32]] = []
+        var t0 = 0
+        for step in steps {
+            let cache = step.cache
+            let q = step.tokens.count
+            let streaming = cache.streamingPositions
+            let start = try! cache.reserve(layer: layer, count: q)  // capacity checked in forward()
+            for i in 0..<q {
+                let r = ws.qkv + (t0 + i) * qkvWidth
+                let table = ws.ropeTable + (t0 + i) * dims
+                rope.apply(r, heads: c.headCount, headDim: c.headDim, table: table)
+                if !streaming { rope.apply(r + c.qDim, heads: c.kvHeadCount, headDim: c.headDim, table: table) }
                 let slot = start + i
-                (cache.keyPointer(layer: layer, head: kvh) + slot * c.headDim).update(
-                    from: r + c.qDim + kvh * c.headDim, count: c.headDim)
-                (cache.valuePointer(layer: layer, head: kvh) + slot * c.headDim).update(
-                    from: r + c.qDim + c.kvDim + kvh * c.headDim, count: c.headDim)
-                cache.positionPointer(layer: layer, head: kvh)[slot] = Int32(step.positions[i])
+                for kvh in 0..<c.kvHeadCount {
+                    (cache.keyPointer(layer: layer, head: kvh) + slot * c.headDim).update(
+                        from: r + c.qDim + kvh * c.headDim, count: c.headDim)
+                    (cache.valuePointer(layer: layer, head: kvh) + slot * c.headDim).update(
+                        from: r + c.qDim + c.kvDim + kvh * c.headDim, count: c.headDim)
+                    cache.positionPointer(layer: layer, head: kvh)[slot] = Int32(step.positions[i])
+                }
             }
+            firstRows.append(t0)
+            queryPositions.append((0..<q).map { Int32(streaming ? start + $0 : step.positions[$0]) })
+            t0 += q
         }
-        var queryPositions = [Int32](repeating: 0, count: q)
-        for i in 0..<q { queryPositions[i] = Int32(streaming ? start + i : step.positions[i]) }
-        queryPositions.withUnsafeBufferPointer { qp in
-            CacheAttention.attend(
-                cache: cache, layer: layer, queries: ws.qkv + t0 * qkvWidth, queryStride: qkvWidth, queryCount: q,
-                queryPositions: qp.baseAddress!, headCount: c.headCount, scale: 1 / Float(c.headDim).squareRoot(),
-                slidingWindow: c.slidingWindow, collectStatistics: step.collectStatistics,
-                rope: streaming ? rope : nil, output: ws.attention + t0 * c.qDim, outputStride: c.qDim,
-                scratch: ws.attentionScratch)
+        let tasks = steps.count * c.kvHeadCount
+        ws.ensureScratch(workers: Parallel.threadCount)
+        let box = UncheckedBox((steps, firstRows, queryPositions))
+        Parallel.workers(tasks) { worker, range in
+            let (steps, firstRows, queryPositions) = box.value
+            for task in range {
+                let s = task / c.kvHeadCount
+                let step = steps[s]
+                queryPositions[s].withUnsafeBufferPointer { qp in
+                    CacheAttention.attend(
+                        cache: step.cache, layer: layer, kvHead: task % c.kvHeadCount,
+                        queries: ws.qkv + firstRows[s] * qkvWidth, queryStride: qkvWidth, queryCount: step.tokens.count,
+                        queryPositions: qp.baseAddress!, headCount: c.headCount,
+                        scale: 1 / Float(c.headDim).squareRoot(), slidingWindow: c.slidingWindow,
+                        collectStatistics: step.collectStatistics, rope: step.cache.streamingPositions ? rope : nil,
+                        output: ws.attention + firstRows[s] * c.qDim, outputStride: c.qDim,
+                        scratch: ws.attentionScratch[worker])
+                }
+            }
         }
     }
 }
@@ -247,7 +263,12 @@ final class Workspace: @unchecked Sendable {
     var feedForward = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     /// Shape: [tokens, ropeDims] (cos, sin pairs).
     var ropeTable = UnsafeMutablePointer<Float>.allocate(capacity: 1)
-    let attentionScratch = AttentionScratch()
+    /// One per worker.
+    private(set) var attentionScratch: [AttentionScratch] = []
+
+    func ensureScratch(workers: Int) {
+        while attentionScratch.count < workers { attentionScratch.append(AttentionScratch()) }
+    }
 
     func reserve(tokens n: Int, configuration c: ModelConfiguration, ropeDims: Int) {
         guard n > tokens else { return }
