@@ -16,9 +16,11 @@ enum QuantFixtures {
         let rowKinds: [String]
         let quantized: String
         let dequantized: String
+        /// The float rows that were quantized (Q8_0 only; all rows but the last).
+        let input: String?
 
         enum CodingKeys: String, CodingKey {
-            case type, rows, quantized, dequantized
+            case type, rows, quantized, dequantized, input
             case ggmlType = "ggml_type"
             case rowLength = "row_length"
             case rowKinds = "row_kinds"
@@ -67,13 +69,18 @@ enum QuantFixtures {
         let format = try #require(manifest().formats.first { $0.ggmlType == type.rawValue }, "no fixture for \(type)")
         let dir = try directory()
         let encoded = try [UInt8](Data(contentsOf: dir.appendingPathComponent(format.quantized)))
-        let raw = try Data(contentsOf: dir.appendingPathComponent(format.dequantized))
-        let expected = raw.withUnsafeBytes { bytes in
+        let expected = try floats(dir.appendingPathComponent(format.dequantized))
+        return (format, encoded, expected)
+    }
+
+    /// Little-endian float32 values of a fixture file.
+    static func floats(_ url: URL) throws -> [Float] {
+        let raw = try Data(contentsOf: url)
+        return raw.withUnsafeBytes { bytes in
             (0..<raw.count / 4).map {
                 Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
             }
         }
-        return (format, encoded, expected)
     }
 }
 

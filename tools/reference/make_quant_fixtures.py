@@ -223,8 +223,9 @@ def check_quantizer(x, decoded, qtype, kind):
 
 
 def make_format(qtype, rng):
-    kinds, encoded = [], []
+    kinds, encoded, inputs = [], [], []
     for kind, x in float_rows(rng).items():
+        inputs.append(x)
         raw = encode(x, qtype, rng)
         decoded = quants.dequantize(raw, qtype).reshape(-1)
         if qtype not in PLAIN:
@@ -248,11 +249,18 @@ def make_format(qtype, rng):
         f.write(raw.tobytes())
     with open(os.path.join(OUT_DIR, f"{name}.f32"), "wb") as f:
         f.write(decoded.tobytes())
-    return {
+    entry = {
         "type": qtype.name, "ggml_type": int(qtype), "rows": rows, "row_length": ROW_LENGTH,
         "row_kinds": kinds, "quantized": f"{name}.bin", "dequantized": f"{name}.f32",
         "encoded_by": "gguf.quants.quantize" if qtype not in K_QUANTS else "make_quant_fixtures.py (simple quantizer)",
     }
+    if qtype == T.Q8_0:
+        # The float rows gguf-py quantized (all but the last, random-bytes row): the activation
+        # quantizer of the integer dot product must give the same int8 quants.
+        entry["input"] = f"{name}.input.f32"
+        with open(os.path.join(OUT_DIR, entry["input"]), "wb") as f:
+            f.write(np.concatenate(inputs).astype("<f4").tobytes())
+    return entry
 
 
 def model_spot_values(path):
