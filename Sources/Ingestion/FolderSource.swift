@@ -1,0 +1,80 @@
+/// Every file under a folder, recursively, sorted by relative path (UTF-8 byte order). Ids are paths relative to the folder.
+///
+/// Hidden entries (names starting with `.`) are skipped unless asked for. Symbolic links are
+/// followed, but each directory is entered once (by device and inode), so link loops end.
+/// Sockets, FIFOs and devices are skipped (reading a FIFO could block forever); an unreadable
+/// subfolder or a broken link becomes a reference carrying its error.
+public struct FolderSource: DocumentSource {
+    public struct Options: Sendable, Hashable {
+        /// Patterns a file must match (any of them); empty means every file.
+        public var include: [String]
+        /// Patterns that exclude a file, or a whole folder when they match its path.
+        public var exclude: [String]
+        public var includeHidden: Bool
+        public var followSymbolicLinks: Bool
+
+        public init(include: [String] = [], exclude: [String] = [], includeHidden: Bool = false, followSymbolicLinks: Bool = true) {
+            self.include = include
+            self.exclude = exclude
+            self.includeHidden = includeHidden
+            self.followSymbolicLinks = followSymbolicLinks
+        }
+    }
+
+    public var root: String
+    public var options: Options
+
+    public init(root: String, options: Options = .init()) {
+        self.root = root
+        self.options = options
+    }
+
+    public func references() throws(IngestionError) -> [DocumentReference] {
+        let include = try options.include.map { (p) throws(IngestionError) in try Glob(p) }
+        let exclude = try options.exclude.map { (p) throws(IngestionError) in try Glob(p) }
+        guard let rootStatus = FileSystem.status(root), rootStatus.isDirectory else {
+            throw IngestionError(source: root, .cannotRead("not a directory"))
+        }
+        var base = root
+        while base.count > 1, base.hasSuffix("/") { base.removeLast() }
+        var references: [DocumentReference] = []
+        var visited: Set<[UInt64]> = [[rootStatus.device, rootStatus.inode]]
+        // Depth-first with an explicit stack of relative folder paths, kept in sorted order.
+        var pending: [String] = [""]
+        while let relativeDir = pending.popLast() {
+            let dirPath = relativeDir.isEmpty ? base : base + "/" + relativeDir
+            let names: [String]
+            do throws(IngestionError) {
+                names = try FileSystem.directoryEntries(dirPath)
+            } catch {
+                references.append(failed(relativeDir, dirPath, error.reason))
+                continue
+            }
+            var subfolders: [String] = []
+            for name in names {
+                if !options.includeHidden, name.hasPrefix(".") { continue }
+                let relative = relativeDir.isEmpty ? name : relativeDir + "/" + name
+                let path = base + "/" + relative
+                if !options.followSymbolicLinks, FileSystem.isSymbolicLink(path) { continue }
+                guard let status = FileSystem.status(path) else {
+                    references.append(failed(relative, path, .cannotRead("broken symbolic link or vanished file")))
+                    continue
+                }
+                if status.isDirectory {
+                    if exclude.contains(where: { $0.matches(relative) }) { continue }
+                    if visited.insert([status.device, status.inode]).inserted { subfolders.append(relative) }
+                } else if status.isRegular {
+                    if exclude.contains(where: { $0.matches(relative) }) { continue }
+                    if !include.isEmpty, !include.contains(where: { $0.matches(relative) }) { continue }
+                    references.append(DocumentReference(id: relative, source: path, location: .file(path: path)))
+                }
+            }
+            pending.append(contentsOf: subfolders.reversed())
+        }
+        return references.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+    }
+
+    private func failed(_ relative: String, _ path: String, _ reason: IngestionError.Reason) -> DocumentReference {
+        DocumentReference(id: relative.isEmpty ? "." : relative, source: path, location: .failed(IngestionError(source: path, reason)))
+    }
+}
