@@ -56,6 +56,8 @@ public final class LlamaModel: @unchecked Sendable {
     public let weights: LlamaWeights
     public let rope: Rope
     private let workspace = Workspace()
+    /// Steps with at most this many tokens use the quantized decode path.
+    public var quantizedRowLimit = 8
     private let lock = NSLock()
 
     public convenience init(path: String, options: LoadOptions = LoadOptions()) throws(ModelError) {
@@ -146,18 +148,20 @@ public final class LlamaModel: @unchecked Sendable {
             }
         }
 
+        // Few rows (decode): integer dot products on the quantized weights; many rows
+        // (prefill): sgemm on the fp32 copy.
+        let quantized = total <= quantizedRowLimit && weights.supportsQuantizedDecode
         for (l, layer) in weights.layers.enumerated() {
             RMSNorm.apply(x, weight: layer.attentionNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
-            Matmul.timesTransposedParallel(xn, rows: total, layer.qkv.data, rows: qkvWidth, inner: h, into: ws.qkv)
+            layer.qkv.apply(xn, rows: total, into: ws.qkv, accumulate: false, quantized: quantized, scratch: ws.scratch)
             attend(steps: steps, layer: l)
-            Matmul.timesTransposedParallel(
-                ws.attention, rows: total, layer.attentionOutput.data, rows: h, inner: c.qDim, into: x, beta: 1)
+            layer.attentionOutput.apply(
+                ws.attention, rows: total, into: x, accumulate: true, quantized: quantized, scratch: ws.scratch)
             RMSNorm.apply(x, weight: layer.feedForwardNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
-            Matmul.timesTransposedParallel(
-                xn, rows: total, layer.gateUp.data, rows: 2 * c.feedForwardSize, inner: h, into: ws.gateUp)
+            layer.gateUp.apply(xn, rows: total, into: ws.gateUp, accumulate: false, quantized: quantized, scratch: ws.scratch)
             SwiGLU.apply(fused: ws.gateUp, rows: total, width: c.feedForwardSize, into: ws.feedForward)
-            Matmul.timesTransposedParallel(
-                ws.feedForward, rows: total, layer.down.data, rows: h, inner: c.feedForwardSize, into: x, beta: 1)
+            layer.down.apply(
+                ws.feedForward, rows: total, into: x, accumulate: true, quantized: quantized, scratch: ws.scratch)
         }
 
         // Logits for the rows each sequence asked for.
@@ -181,8 +185,9 @@ public final class LlamaModel: @unchecked Sendable {
                 into: xn)
             var logits = [Float](repeating: 0, count: rows.count * c.vocabSize)
             logits.withUnsafeMutableBufferPointer { out in
-                Matmul.timesTransposedParallel(
-                    xn, rows: rows.count, weights.output.data, rows: c.vocabSize, inner: h, into: out.baseAddress!)
+                weights.output.apply(
+                    xn, rows: rows.count, into: out.baseAddress!, accumulate: false,
+                    quantized: rows.count <= quantizedRowLimit, scratch: ws.scratch)
             }
             results.append(logits)
         }
@@ -261,6 +266,8 @@ final class Workspace: @unchecked Sendable {
     var gateUp = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     /// Shape: [tokens, ff].
     var feedForward = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// Shape: [tokens, hidden]: quantized products before they are added to the residual.
+    var scratch = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     /// Shape: [tokens, ropeDims] (cos, sin pairs).
     var ropeTable = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     /// One per worker.
@@ -280,11 +287,12 @@ final class Workspace: @unchecked Sendable {
         gateUp = .allocate(capacity: n * 2 * c.feedForwardSize)
         feedForward = .allocate(capacity: n * c.feedForwardSize)
         ropeTable = .allocate(capacity: n * ropeDims)
+        scratch = .allocate(capacity: n * c.hiddenSize)
         tokens = n
     }
 
     private func free() {
-        for p in [hidden, normed, qkv, attention, gateUp, feedForward, ropeTable] { p.deallocate() }
+        for p in [hidden, normed, qkv, attention, gateUp, feedForward, ropeTable, scratch] { p.deallocate() }
     }
 
     deinit { free() }

@@ -11,15 +11,15 @@ public struct LlamaWeights: @unchecked Sendable {
         /// Shape: [hidden].
         public var attentionNorm: [Float]
         /// Rows: Q (`qDim`), then K (`kvDim`), then V (`kvDim`); columns: hidden.
-        public var qkv: DenseMatrix
+        public var qkv: Projection
         /// Shape: [hidden, qDim].
-        public var attentionOutput: DenseMatrix
+        public var attentionOutput: Projection
         /// Shape: [hidden].
         public var feedForwardNorm: [Float]
         /// Rows: gate (`ff`), then up (`ff`); columns: hidden.
-        public var gateUp: DenseMatrix
+        public var gateUp: Projection
         /// Shape: [hidden, ff].
-        public var down: DenseMatrix
+        public var down: Projection
     }
 
     public var layers: [Layer]
@@ -28,7 +28,16 @@ public struct LlamaWeights: @unchecked Sendable {
     /// Shape: [hidden].
     public var outputNorm: [Float]
     /// Shape: [vocab, hidden]. The token embedding when the model ties them.
-    public var output: DenseMatrix
+    public var output: Projection
+
+    /// Whether decode can use integer dot products on every projection.
+    public var supportsQuantizedDecode: Bool {
+        output.supportsQuantized
+            && layers.allSatisfy {
+                $0.qkv.supportsQuantized && $0.attentionOutput.supportsQuantized && $0.gateUp.supportsQuantized
+                    && $0.down.supportsQuantized
+            }
+    }
 
     /// Tensor names (llama.cpp `LLM_TENSOR_NAMES` for `LLM_ARCH_LLAMA`).
     enum Name {
@@ -40,7 +49,9 @@ public struct LlamaWeights: @unchecked Sendable {
 
     /// Bytes of fp32 weights held in memory.
     public var bytes: Int {
-        layers.reduce(output.bytes) { $0 + $1.qkv.bytes + $1.attentionOutput.bytes + $1.gateUp.bytes + $1.down.bytes }
+        layers.reduce(output.dense.bytes) {
+            $0 + $1.qkv.dense.bytes + $1.attentionOutput.dense.bytes + $1.gateUp.dense.bytes + $1.down.dense.bytes
+        }
     }
 
     init(file: GGUFFile, configuration c: ModelConfiguration) throws(ModelError) {
@@ -85,15 +96,15 @@ public struct LlamaWeights: @unchecked Sendable {
             layers.append(
                 Layer(
                     attentionNorm: try vector(Name.block(i, "attn_norm"), h),
-                    qkv: try DenseMatrix.load([q, k, v], from: file, columns: h),
-                    attentionOutput: try DenseMatrix.load([o], from: file, columns: c.qDim),
+                    qkv: try Projection([q, k, v], file: file, columns: h),
+                    attentionOutput: try Projection([o], file: file, columns: c.qDim),
                     feedForwardNorm: try vector(Name.block(i, "ffn_norm"), h),
-                    gateUp: try DenseMatrix.load([gate, up], from: file, columns: h),
-                    down: try DenseMatrix.load([down], from: file, columns: c.feedForwardSize)))
+                    gateUp: try Projection([gate, up], file: file, columns: h),
+                    down: try Projection([down], file: file, columns: c.feedForwardSize)))
         }
         self.layers = layers
         outputNorm = try vector(Name.outputNorm, h)
         let outputInfo = c.tiedEmbeddings ? tokenEmbedding : try tensor(Name.output, [h, c.vocabSize])
-        output = try DenseMatrix.load([outputInfo], from: file, columns: h)
+        output = try Projection([outputInfo], file: file, columns: h)
     }
 }
