@@ -1,0 +1,60 @@
+import Foundation
+import GGUF
+import Testing
+
+@testable import Tokenizers
+
+/// The committed reference fixtures (tools/reference/make_tokenizer_fixtures.py) and the models.
+enum TokenizerFixtures {
+    struct Case: Decodable, Sendable, CustomTestStringConvertible {
+        let text: String
+        let ids: [Int]
+        let round_trip: Bool?
+        /// Present only when llama.cpp disagreed with the primary reference.
+        let llama_cpp_ids: [Int]?
+
+        var testDescription: String { String(reflecting: text.count > 60 ? String(text.prefix(60)) + "…" : text) }
+    }
+
+    struct IDFile: Decodable {
+        let cases: [Case]
+        let special_cases: [Case]?
+    }
+
+    static func url(_ name: String) -> URL {
+        Bundle.module.resourceURL!.appendingPathComponent("Fixtures").appendingPathComponent(name)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(contentsOf: url(name)))
+    }
+
+    /// Cases of an id fixture; an unreadable fixture yields no cases and fails `fixtureLoads`.
+    static func cases(_ name: String) -> [Case] { (try? decode(IDFile.self, name).cases) ?? [] }
+    static func specialCases(_ name: String) -> [Case] { (try? decode(IDFile.self, name).special_cases) ?? [] }
+
+    static let smolCases = cases("smollm2_tokenizer.json")
+    static let spmCases = cases("spm_tokenizer.json")
+    static let spmSpecialCases = specialCases("spm_tokenizer.json")
+
+    /// The shipped model: $EASYKV_MODEL, else models/SmolLM2-135M-Instruct.Q4_1.gguf in the checkout.
+    static let modelPath: String = {
+        if let env = ProcessInfo.processInfo.environment["EASYKV_MODEL"], !env.isEmpty { return env }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+    }()
+
+    static let smolFile = Result { try GGUFFile(path: modelPath) }
+    static let smol = Result { () throws -> ByteLevelBPETokenizer in try ByteLevelBPETokenizer(file: smolFile.get()) }
+    static let spmFile = Result { try GGUFFile(path: url("spm_tiny.gguf").path) }
+    static let spm = Result { () throws -> SentencePieceTokenizer in try SentencePieceTokenizer(file: spmFile.get()) }
+
+    /// Writes GGUF bytes to a temporary file and opens it.
+    static func gguf(_ writer: GGUFWriter) throws -> GGUFFile {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tokenizer-\(UUID().uuidString).gguf").path
+        try Data(writer.bytes()).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try GGUFFile(path: path)
+    }
+}
