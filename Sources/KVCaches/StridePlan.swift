@@ -64,8 +64,9 @@ public struct StridePlan: Sendable, Equatable {
             if kind == .encodingDecoding && bPrime >= L { bPrime = b }
         }
         // idx: the largest i in [0, B′] with (L − i) % s == 0.
+        // idx ≤ L always (B′ < L + s); idx = L is a plan with no eviction, not an error.
         let idx = bPrime - ((bPrime - L) % s + s) % s
-        guard idx >= s, idx < L else {
+        guard idx >= s else {
             // Spec bug B9: the reference breaks when idx < s. Refuse clearly instead.
             throw KVCacheError.invalidBudget(
                 "budget \(budget) with stride \(s) leaves \(max(idx, 0)) cached tokens for a \(L)-token prompt; "
