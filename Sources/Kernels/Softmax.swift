@@ -14,7 +14,8 @@ public enum Softmax {
         var mv = SIMD16<Float>(repeating: -.infinity)
         var i = 0
         while i + 16 <= count {
-            mv = pointwiseMax(mv, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            mv.replace(with: v, where: v .> mv)
             i += 16
         }
         var m = mv.max()
