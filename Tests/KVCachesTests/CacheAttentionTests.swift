@@ -322,7 +322,7 @@ struct NaiveAttention {
     /// The per-KV-head entry point (what the model runs on its workers, one scratch each) gives
     /// the same outputs and statistics as the whole-layer call, in any head order.
     @Test func perKVHeadCallsMatchTheLayerCall() throws {
-        let heads = 6, kvHeads = 3, d = 8, nOld = 9, q = 140
+        let (heads, kvHeads, d, nOld, q) = (6, 3, 8, 9, 140)
         let n = nOld + q
         let cache = KVCache(layerCount: 1, kvHeadCount: kvHeads, headDim: d, capacity: n)
         _ = try cache.reserve(layer: 0, count: n)

@@ -67,7 +67,7 @@ final class Ledger {
                     mode: .encoding, length: 50, stride: 4, budget: .fraction(0.5), keepAttention: keep, policy: .roco,
                     perplexity: true))
         }
-        for (i, (l, s, b)) in [(40, 4, 14), (33, 5, 20), (29, 3, 11), (20, 2, 6)].enumerated() {
+        for (i, (l, s, b)) in [(40, 4, 14), (33, 5, 20), (29, 3, 11), (20, 2, 6), (20, 1, 7)].enumerated() {
             for keep in [false, true] {
                 for policy in [PolicyName.roco, .h2oHead] {
                     out.append(

@@ -382,6 +382,24 @@ enum MatrixMode: String, CaseIterable, Sendable {
         }
     }
 
+    /// RoCo's scope in enc_dec decode steps is k = B′ − floor(0.3·B′) (spec §6), not the prefill
+    /// k = B′ − rw − sink. L = 80, s = 4, budget 40: B′ = 44, idx = 44, k = 44 − 13 = 31; at 45
+    /// slots the unprotected ones are [0, 35), so the 4 most volatile are shielded.
+    @Test func encodingDecodingDecodeScope() throws {
+        let settings = KVSettings(mode: .auto, budget: .tokens(40), stride: 4, policy: .roco)
+        let rig = try ForwardRig(settings, promptLength: 80, maxNewTokens: 4)
+        #expect(rig.controller.plan?.idx == 44)
+        try rig.finishPrompt(attention: { _, _, _, _ in 1 })  // every std 0, every mean 1
+        let kept = rig.kept()[0]
+        // This step: slots 1, 5, 9, 20 get 0 (lowest means, but the highest std: shielded);
+        // slot 30 gets 0.9 (a little spread, the lowest mean in scope); the rest 1.
+        let shielded = Set([1, 5, 9, 20].map { kept[$0] })
+        let victim = kept[30]
+        let attention: Attention = { _, _, key, _ in shielded.contains(key) ? 0 : key == victim ? 0.9 : 1 }
+        let evicted = try rig.decodeStep(attention: attention)
+        #expect(evicted == Array(repeating: [victim], count: 4))
+    }
+
     /// `h2o_head_decay_avg_std` (spec §7.3): E ← 0.96·E + 0.04·a each step, Σe and Σe²
     /// accumulated, scope by std of e, eviction by the lowest E/C — not by the mean S/C, the raw
     /// sum, or E alone.
