@@ -8,7 +8,9 @@ public protocol ChatFormat: Sendable {
 }
 
 extension ChatFormat {
-    func unsupported(_ why: String) -> TokenizerError { TokenizerError(source: "chat template", .unsupportedConversation(why)) }
+    func unsupported(_ why: String) -> TokenizerError {
+        TokenizerError(source: "chat template", .unsupportedConversation(why))
+    }
 
     /// The alternation check of the Llama 2 and Mistral templates.
     func checkAlternation(_ role: String, at index: Int) throws(TokenizerError) {

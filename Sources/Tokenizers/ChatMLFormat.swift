@@ -31,7 +31,8 @@ public struct ChatMLFormat: ChatFormat {
             guard let end = rest.firstRange(of: "<|im_end|>") else { continue }
             let literal = rest[..<end.lowerBound]
             // Only a plain string literal: anything Jinja would evaluate is not a default text.
-            guard !literal.contains("{{"), !literal.contains("{%"), !literal.contains("'"), !literal.contains("\"") else {
+            guard !literal.contains("{{"), !literal.contains("{%"), !literal.contains("'"), !literal.contains("\"")
+            else {
                 return nil
             }
             return unescapeJinjaLiteral(String(literal))

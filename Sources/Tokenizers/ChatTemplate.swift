@@ -63,7 +63,9 @@ public struct ChatTemplate: Sendable {
 
     /// The model's template from `tokenizer.chat_template`, with BOS/EOS texts from `tokenizer`.
     public init(file: GGUFFile, tokenizer: any Tokenizer) throws(TokenizerError) {
-        guard let value = file[GGUFKeys.chatTemplate] else { throw TokenizerError(source: file.path, .missingChatTemplate) }
+        guard let value = file[GGUFKeys.chatTemplate] else {
+            throw TokenizerError(source: file.path, .missingChatTemplate)
+        }
         guard let template = value.string else {
             throw TokenizerError(source: file.path, .wrongValueType(key: GGUFKeys.chatTemplate, expected: "a string"))
         }

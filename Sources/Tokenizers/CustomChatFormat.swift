@@ -6,7 +6,8 @@ public struct CustomChatFormat: ChatFormat {
 
     public init(template: String) throws(TokenizerError) {
         guard template.contains("{user}") else {
-            throw TokenizerError(source: "custom prompt template", .invalidCustomTemplate("it has no {user} placeholder"))
+            throw TokenizerError(
+                source: "custom prompt template", .invalidCustomTemplate("it has no {user} placeholder"))
         }
         self.template = template
     }

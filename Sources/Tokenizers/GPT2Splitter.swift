@@ -21,7 +21,8 @@ struct GPT2Splitter: PreTokenizer {
                 }
                 if pos + 2 < end {
                     let nn = text.scalars[pos + 2]
-                    if (n == 0x72 && nn == 0x65) || (n == 0x76 && nn == 0x65) || (n == 0x6C && nn == 0x6C) {  // re ve ll
+                    // re ve ll
+                    if (n == 0x72 && nn == 0x65) || (n == 0x76 && nn == 0x65) || (n == 0x6C && nn == 0x6C) {
                         pos += 3
                         ends.append(pos)
                         continue
@@ -41,7 +42,9 @@ struct GPT2Splitter: PreTokenizer {
             //  ?[^\s\p{L}\p{N}]+
             if lead.isDisjoint(with: [.whitespace, .letter, .number, .outside]) {
                 pos += isSpace ? 1 : 0
-                while text.class(pos, in: range).isDisjoint(with: [.whitespace, .letter, .number, .outside]) { pos += 1 }
+                while text.class(pos, in: range).isDisjoint(with: [.whitespace, .letter, .number, .outside]) {
+                    pos += 1
+                }
                 ends.append(pos)
                 continue
             }

@@ -58,7 +58,9 @@ struct Llama3Splitter: PreTokenizer {
             let lead = isSpace ? text.class(pos + 1, in: range) : cls
             if lead.isDisjoint(with: [.whitespace, .letter, .number, .outside]) {
                 pos += isSpace ? 1 : 0
-                while text.class(pos, in: range).isDisjoint(with: [.whitespace, .letter, .number, .outside]) { pos += 1 }
+                while text.class(pos, in: range).isDisjoint(with: [.whitespace, .letter, .number, .outside]) {
+                    pos += 1
+                }
                 while pos < end, text.scalars[pos] == 0x0D || text.scalars[pos] == 0x0A { pos += 1 }
                 ends.append(pos)
                 continue

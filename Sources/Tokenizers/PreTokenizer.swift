@@ -79,7 +79,9 @@ enum PreTokenizerKind: CaseIterable, Sendable {
         case .gpt2:
             return PreTokenizerSequence(stages: [GPT2Splitter()])
         case .smollm:
-            return PreTokenizerSequence(stages: [RunSplitter(maxLength: 1) { _, cls in cls.contains(.number) }, GPT2Splitter()])
+            return PreTokenizerSequence(stages: [
+                RunSplitter(maxLength: 1) { _, cls in cls.contains(.number) }, GPT2Splitter(),
+            ])
         case .llama3:
             return PreTokenizerSequence(stages: [Llama3Splitter(maxDigits: 3)])
         case .qwen2:

@@ -13,11 +13,14 @@ public struct SentencePieceTokenizer: Tokenizer {
     public let addsSpacePrefix: Bool
     /// Pieces BPE may produce: normal, user-defined and unused tokens (SentencePiece's `pieces_`;
     /// control and byte tokens are never formed by merging).
-    let mergeable: [String: Int32]
+    let mergeable: PieceTable
     /// Shape: [256] the `<0xNN>` token of each byte, -1 when absent.
     let byteTokens: [Int32]
     let specialTokens: SpecialTokenMatcher
     let pieces: TokenPieces
+    /// No mergeable piece has `▁` right after another character, so words merge independently.
+    /// (A `var` so tests can compare against merging whole fragments.)
+    var splitsBeforeSpaces: Bool
 
     public var removesLeadingSpace: Bool { addsSpacePrefix }
 
@@ -29,17 +32,26 @@ public struct SentencePieceTokenizer: Tokenizer {
         }
         addsSpacePrefix = prefix
 
-        var mergeable: [String: Int32] = [:]
+        var mergeable = PieceTable()
         var byteTokens = [Int32](repeating: -1, count: 256)
         for (id, type) in vocabulary.types.enumerated() {
             switch type {
-            case .normal, .userDefined, .unused: mergeable[vocabulary.tokens[id]] = Int32(id)
+            case .normal, .userDefined, .unused: mergeable.insert(Array(vocabulary.tokens[id].utf8), id: Int32(id))
             case .byte:
                 if let b = Self.byteValue(of: vocabulary.tokens[id]) { byteTokens[Int(b)] = Int32(id) }
             default: break
             }
         }
         self.mergeable = mergeable
+        splitsBeforeSpaces = !vocabulary.types.indices.contains { id in
+            guard [.normal, .userDefined, .unused].contains(vocabulary.types[id]) else { return false }
+            var previous: Unicode.Scalar?
+            for scalar in vocabulary.tokens[id].unicodeScalars {
+                if scalar == "\u{2581}", let p = previous, p != "\u{2581}" { return true }
+                previous = scalar
+            }
+            return false
+        }
         self.byteTokens = byteTokens
         specialTokens = SpecialTokenMatcher(vocabulary: vocabulary)
         pieces = TokenPieces(count: vocabulary.count) { id in
@@ -76,17 +88,19 @@ public struct SentencePieceTokenizer: Tokenizer {
         if addSpecial, vocabulary.addBOS, let bos = vocabulary.bosID { output.append(bos) }
         var text = text
         text.withUTF8 { bytes in
+            var w = Workspace()
             for fragment in specialTokens.fragments(bytes, parseSpecial: parseSpecial) {
                 switch fragment {
                 case .special(let id): output.append(id)
                 case .text(let range):
                     // Every text fragment starts the text or follows a special token, so each gets
                     // the dummy prefix (llama.cpp `is_prev_special`).
-                    var escaped: [UInt8] = addsSpacePrefix ? [0xE2, 0x96, 0x81] : []
+                    w.text.removeAll(keepingCapacity: true)
+                    if addsSpacePrefix { w.text.append(contentsOf: Self.escapedSpace) }
                     for b in bytes[range] {
-                        if b == 0x20 { escaped.append(contentsOf: [0xE2, 0x96, 0x81]) } else { escaped.append(b) }
+                        if b == 0x20 { w.text.append(contentsOf: Self.escapedSpace) } else { w.text.append(b) }
                     }
-                    encodePiece(escaped, into: &output)
+                    encodeEscaped(&w, into: &output)
                 }
             }
         }
@@ -94,13 +108,16 @@ public struct SentencePieceTokenizer: Tokenizer {
         return output
     }
 
+    /// UTF-8 of `▁` (U+2581), which stands for a space.
+    static let escapedSpace: [UInt8] = [0xE2, 0x96, 0x81]
+
     /// A candidate merge of adjacent symbols; the best has the highest score, then the leftmost.
     struct Candidate: Comparable {
         let score: Float
-        let left: Int
-        let right: Int
+        let left: Int32
+        let right: Int32
         /// Byte length of the merged text, to spot stale candidates.
-        let length: Int
+        let length: Int32
 
         static func < (a: Candidate, b: Candidate) -> Bool {
             a.score != b.score ? a.score > b.score : a.left < b.left
@@ -109,52 +126,93 @@ public struct SentencePieceTokenizer: Tokenizer {
         static func == (a: Candidate, b: Candidate) -> Bool { a.score == b.score && a.left == b.left }
     }
 
-    private func encodePiece(_ text: [UInt8], into output: inout [Int]) {
-        // Symbols: one per UTF-8 character, as (start, length) in `text`.
-        var start: [Int] = []
-        var length: [Int] = []
+    /// Buffers reused across the words of one `encode` call.
+    struct Workspace {
+        /// The escaped fragment being encoded.
+        var text: [UInt8] = []
+        /// Shape: [symbols] byte offset and current byte length of each symbol (0 once merged away).
+        var start: [Int32] = []
+        var length: [Int32] = []
+        var next: [Int32] = []
+        var prev: [Int32] = []
+        var heap = Heap<Candidate>()
+    }
+
+    /// Encodes `w.text`. When no piece joins a non-space character to a following `▁`, no merge
+    /// can cross such a boundary, so the text is merged one word at a time; the result is the
+    /// same as merging it whole and the heap stays small.
+    private func encodeEscaped(_ w: inout Workspace, into output: inout [Int]) {
+        let text = w.text
+        guard splitsBeforeSpaces else {
+            encodeWord(&w, text.indices, into: &output)
+            return
+        }
+        var wordStart = 0
         var i = 0
-        while i < text.count {
-            let b = text[i]
+        while i + 2 < text.count {
+            if text[i] == 0xE2, text[i + 1] == 0x96, text[i + 2] == 0x81, i > wordStart,
+                !(i >= 3 && text[i - 3] == 0xE2 && text[i - 2] == 0x96 && text[i - 1] == 0x81)
+            {
+                encodeWord(&w, wordStart..<i, into: &output)
+                wordStart = i
+            }
+            i += 1
+        }
+        if wordStart < text.count { encodeWord(&w, wordStart..<text.count, into: &output) }
+    }
+
+    private func encodeWord(_ w: inout Workspace, _ range: Range<Int>, into output: inout [Int]) {
+        w.start.removeAll(keepingCapacity: true)
+        w.length.removeAll(keepingCapacity: true)
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let b = w.text[i]
             let n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
-            start.append(i)
-            length.append(min(n, text.count - i))
+            w.start.append(Int32(i))
+            w.length.append(Int32(min(n, range.upperBound - i)))
             i += n
         }
-        let count = start.count
+        let count = w.start.count
         guard count > 0 else { return }
-        var next = (0..<count).map { $0 + 1 < count ? $0 + 1 : -1 }
-        var prev = (0..<count).map { $0 - 1 }
-        var heap = Heap<Candidate>()
-
-        func lookup(_ from: Int, _ n: Int) -> Int32? {
-            mergeable[String(decoding: text[from..<(from + n)], as: UTF8.self)]
+        w.next.removeAll(keepingCapacity: true)
+        w.prev.removeAll(keepingCapacity: true)
+        for s in 0..<count {
+            w.next.append(s + 1 < count ? Int32(s + 1) : -1)
+            w.prev.append(Int32(s - 1))
         }
-        func push(_ l: Int, _ r: Int) {
-            guard l >= 0, r >= 0 else { return }
-            let n = length[l] + length[r]
-            guard let id = lookup(start[l], n) else { return }
-            heap.insert(Candidate(score: vocabulary.scores[Int(id)], left: l, right: r, length: n))
-        }
-        for s in 0..<(count - 1) { push(s, s + 1) }
-        while let c = heap.popMin() {
-            guard length[c.left] > 0, length[c.right] > 0, length[c.left] + length[c.right] == c.length else { continue }
-            length[c.left] = c.length
-            length[c.right] = 0
-            next[c.left] = next[c.right]
-            if next[c.right] >= 0 { prev[next[c.right]] = c.left }
-            push(prev[c.left], c.left)
-            push(c.left, next[c.left])
+        w.heap = Heap()
+        for s in 0..<(count - 1) { push(&w, Int32(s), Int32(s + 1)) }
+        while let c = w.heap.popMin() {
+            let l = Int(c.left)
+            let r = Int(c.right)
+            guard w.length[l] > 0, w.length[r] > 0, w.length[l] + w.length[r] == c.length else { continue }
+            w.length[l] = c.length
+            w.length[r] = 0
+            let after = w.next[r]
+            w.next[l] = after
+            if after >= 0 { w.prev[Int(after)] = c.left }
+            push(&w, w.prev[l], c.left)
+            push(&w, c.left, after)
         }
         var s = 0
         while s >= 0 {
-            if let id = lookup(start[s], length[s]) {
+            let piece = w.text[Int(w.start[s])..<Int(w.start[s] + w.length[s])]
+            if let id = mergeable.id(piece) {
                 output.append(Int(id))
             } else {
-                appendFallback(text[start[s]..<(start[s] + length[s])], into: &output)
+                appendFallback(piece, into: &output)
             }
-            s = next[s]
+            s = Int(w.next[s])
         }
+    }
+
+    @inline(__always)
+    private func push(_ w: inout Workspace, _ l: Int32, _ r: Int32) {
+        guard l >= 0, r >= 0 else { return }
+        let n = w.length[Int(l)] + w.length[Int(r)]
+        let from = Int(w.start[Int(l)])
+        guard let id = mergeable.id(w.text[from..<(from + Int(n))]) else { return }
+        w.heap.insert(Candidate(score: vocabulary.scores[Int(id)], left: l, right: r, length: n))
     }
 
     /// A character no piece covers: its bytes as `<0xNN>` tokens, else one unknown token.
@@ -164,5 +222,42 @@ public struct SentencePieceTokenizer: Tokenizer {
         } else if let unk = vocabulary.unknownID {
             output.append(unk)
         }
+    }
+}
+
+/// Piece text → id without building a `String` per lookup: pieces of up to 24 bytes are keyed by
+/// their bytes packed into three words, longer ones by their text.
+struct PieceTable: Sendable {
+    struct Key: Hashable {
+        var a: UInt64 = 0
+        var b: UInt64 = 0
+        var c: UInt64 = 0
+        var length: Int = 0
+    }
+
+    private var short: [Key: Int32] = [:]
+    private var long: [String: Int32] = [:]
+
+    static func key(_ bytes: ArraySlice<UInt8>) -> Key? {
+        guard bytes.count <= 24 else { return nil }
+        var k = Key(length: bytes.count)
+        for (i, byte) in bytes.enumerated() {
+            let v = UInt64(byte) << UInt64(8 * (i & 7))
+            switch i >> 3 {
+            case 0: k.a |= v
+            case 1: k.b |= v
+            default: k.c |= v
+            }
+        }
+        return k
+    }
+
+    mutating func insert(_ bytes: [UInt8], id: Int32) {
+        if let k = Self.key(bytes[...]) { short[k] = id } else { long[String(decoding: bytes, as: UTF8.self)] = id }
+    }
+
+    func id(_ bytes: ArraySlice<UInt8>) -> Int32? {
+        if let k = Self.key(bytes) { return short[k] }
+        return long[String(decoding: bytes, as: UTF8.self)]
     }
 }

@@ -26,7 +26,8 @@ struct SpecialTokenMatcher: Sendable {
 
     init(vocabulary: Vocabulary) {
         var list: [Candidate] = []
-        for (id, type) in vocabulary.types.enumerated() where type == .control || type == .userDefined || type == .unknown {
+        for (id, type) in vocabulary.types.enumerated()
+        where type == .control || type == .userDefined || type == .unknown {
             let bytes = Array(vocabulary.tokens[id].utf8)
             guard !bytes.isEmpty else { continue }
             list.append(Candidate(bytes: bytes, id: id, alwaysMatched: type == .userDefined))

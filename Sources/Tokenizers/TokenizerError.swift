@@ -51,7 +51,8 @@ public struct TokenizerError: Error, CustomStringConvertible, Equatable, Sendabl
         case .missingKey(let key): return "tokenizer metadata key '\(key)' is missing"
         case .wrongValueType(let key, let expected): return "tokenizer metadata key '\(key)' is not \(expected)"
         case .unsupportedModel(let name):
-            return "tokenizer model '\(name)' is not supported (supported: gpt2 byte-level BPE, llama SentencePiece BPE)"
+            return
+                "tokenizer model '\(name)' is not supported (supported: gpt2 byte-level BPE, llama SentencePiece BPE)"
         case .unsupportedPreTokenizer(let name):
             let known = PreTokenizerKind.allCases.flatMap(\.ggufNames).joined(separator: ", ")
             return "pre-tokenizer '\(name)' (tokenizer.ggml.pre) is not supported (supported: \(known))"
@@ -70,7 +71,8 @@ public struct TokenizerError: Error, CustomStringConvertible, Equatable, Sendabl
             return "'\(key)' is \(id), outside the vocabulary of \(size) tokens"
         case .missingSpecialToken(let flag, let idKey): return "'\(flag)' is true but '\(idKey)' is not set"
         case .missingChatTemplate:
-            return "the model has no tokenizer.chat_template; give a prompt template with {system} and {user} placeholders"
+            return
+                "the model has no tokenizer.chat_template; give a prompt template with {system} and {user} placeholders"
         case .unrecognizedChatTemplate(let excerpt):
             let families = ChatTemplateFamily.allCases.map(\.rawValue).joined(separator: ", ")
             return "the chat template is not one of the known families (\(families)): \"\(excerpt)…\"; "

@@ -7,5 +7,5 @@ struct EasyKVCommand: AsyncParsableCommand {
         commandName: "easykv",
         abstract: "Summarise and question long documents with a Llama-family model under a KV-cache budget.",
         version: "0.1.0",
-        subcommands: [InspectCommand.self, ExtractCommand.self])
+        subcommands: [InspectCommand.self, ExtractCommand.self, TokenizeCommand.self])
 }

@@ -87,7 +87,9 @@ import Testing
                 set(&llama, GGUFKeys.tokens, .array([]))
                 return (llama, .emptyVocabulary)
             case .duplicateToken:
-                set(&llama, GGUFKeys.tokens, .array(["<unk>", "<s>", "</s>", "a", "b", "a", "x", "y"].map { .string($0) }))
+                set(
+                    &llama, GGUFKeys.tokens,
+                    .array(["<unk>", "<s>", "</s>", "a", "b", "a", "x", "y"].map { .string($0) }))
                 return (llama, .duplicateToken(text: "a", firstID: 3, secondID: 5))
             case .typeCountMismatch:
                 set(&llama, GGUFKeys.tokenTypes, .array([.int32(1), .int32(1)]))

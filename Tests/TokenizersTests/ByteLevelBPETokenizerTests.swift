@@ -17,11 +17,11 @@ import Testing
     func idsMatchReference(_ c: TokenizerFixtures.Case) throws {
         let tokenizer = try TokenizerFixtures.smol.get()
         // The fixture's ids are the llama.cpp-confirmed ones; a disagreement is recorded separately.
-        #expect(c.llama_cpp_ids == nil, "tokenizers and llama.cpp disagree on this string")
+        #expect(c.llamaCppIds == nil, "tokenizers and llama.cpp disagree on this string")
         #expect(tokenizer.encode(c.text, addSpecial: true, parseSpecial: true) == c.ids)
     }
 
-    @Test(arguments: TokenizerFixtures.smolCases.filter { $0.round_trip == true })
+    @Test(arguments: TokenizerFixtures.smolCases.filter { $0.roundTrip == true })
     func roundTrip(_ c: TokenizerFixtures.Case) throws {
         let tokenizer = try TokenizerFixtures.smol.get()
         #expect(tokenizer.decode(tokenizer.encode(c.text)) == c.text)

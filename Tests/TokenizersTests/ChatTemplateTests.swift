@@ -7,18 +7,18 @@ import Testing
 @Suite struct ChatTemplateTests {
     struct TemplateSource: Decodable, Sendable {
         let source: String
-        let bos_token: String
-        let eos_token: String
+        let bosToken: String
+        let eosToken: String
     }
 
     struct RenderCase: Decodable, Sendable, CustomTestStringConvertible {
         let template: String
         let messages: [ChatMessage]
-        let add_generation_prompt: Bool
+        let addGenerationPrompt: Bool
         let expected: String?
         let error: String?
         var testDescription: String {
-            "\(template) \(messages.map(\.role).joined(separator: ",")) gen=\(add_generation_prompt)"
+            "\(template) \(messages.map(\.role).joined(separator: ",")) gen=\(addGenerationPrompt)"
         }
     }
 
@@ -45,15 +45,17 @@ import Testing
     @Test(arguments: cases)
     func rendersLikeJinja(_ c: RenderCase) throws {
         let source = try #require(Self.file?.templates[c.template])
-        let template = try ChatTemplate(jinja: source.source, bosToken: source.bos_token, eosToken: source.eos_token)
+        let template = try ChatTemplate(jinja: source.source, bosToken: source.bosToken, eosToken: source.eosToken)
         #expect(template.family == Self.expectedFamily[c.template])
         if let expected = c.expected {
-            #expect(try template.render(c.messages, addGenerationPrompt: c.add_generation_prompt) == expected)
+            #expect(try template.render(c.messages, addGenerationPrompt: c.addGenerationPrompt) == expected)
         } else {
             #expect {
-                try template.render(c.messages, addGenerationPrompt: c.add_generation_prompt)
+                try template.render(c.messages, addGenerationPrompt: c.addGenerationPrompt)
             } throws: { error in
-                guard let e = error as? TokenizerError, case .unsupportedConversation(let why) = e.reason else { return false }
+                guard let e = error as? TokenizerError, case .unsupportedConversation(let why) = e.reason else {
+                    return false
+                }
                 return why == c.error
             }
         }
@@ -67,7 +69,7 @@ import Testing
         let format = try #require(template.format as? ChatMLFormat)
         #expect(format.defaultSystem == "You are a helpful AI assistant named SmolLM, trained by Hugging Face")
         let ids = try template.encode([.user("Hi")], with: tokenizer)
-        #expect(ids.first == 1)  // <|im_start|>, and no BOS added (add_bos_token is false)
+        #expect(ids.first == 1)  // <|im_start|>, and no BOS added (add_bosToken is false)
         #expect(tokenizer.decode(ids) == (try template.render([.user("Hi")])))
     }
 
@@ -82,7 +84,8 @@ import Testing
     }
 
     @Test func customTemplate() throws {
-        let template = try ChatTemplate(custom: "<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n")
+        let template = try ChatTemplate(
+            custom: "<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n")
         #expect(template.family == nil)
         #expect(
             try template.render([.system("Be brief."), .user("Say {system} {x}")])

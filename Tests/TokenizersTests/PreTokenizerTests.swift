@@ -46,8 +46,9 @@ import Testing
     }
 
     @Test func smollmSplitsEveryDigit() {
-        #expect(Self.pieces("x 2024-03-15\n    4", PreTokenizerKind.smollm.sequence)
-            == ["x", " ", "2", "0", "2", "4", "-", "0", "3", "-", "1", "5", "\n    ", "4"])
+        #expect(
+            Self.pieces("x 2024-03-15\n    4", PreTokenizerKind.smollm.sequence)
+                == ["x", " ", "2", "0", "2", "4", "-", "0", "3", "-", "1", "5", "\n    ", "4"])
         #expect(Self.pieces("¹²³ ٣", PreTokenizerKind.smollm.sequence) == ["¹", "²", "³", " ", "٣"])
     }
 
@@ -57,7 +58,10 @@ import Testing
     }
 
     @Test func defaultListSplitsPunctuationAndDigitTriples() {
-        #expect(Self.pieces("a+b 1234567!", PreTokenizerKind.default.sequence) == ["a", "+", "b", " ", "123", "456", "7", "!"])
+        #expect(
+            Self.pieces("a+b 1234567!", PreTokenizerKind.default.sequence) == [
+                "a", "+", "b", " ", "123", "456", "7", "!",
+            ])
     }
 
     @Test func kindsByName() {

@@ -23,11 +23,22 @@ import Testing
     @Test(arguments: TokenizerFixtures.spmCases)
     func idsMatchSentencePiece(_ c: TokenizerFixtures.Case) throws {
         let t = try TokenizerFixtures.spm.get()
-        #expect(c.llama_cpp_ids == nil, "sentencepiece and llama.cpp disagree on this string")
+        #expect(c.llamaCppIds == nil, "sentencepiece and llama.cpp disagree on this string")
         #expect(t.encode(c.text, addSpecial: false, parseSpecial: false) == c.ids)
     }
 
-    @Test(arguments: TokenizerFixtures.spmCases.filter { $0.round_trip == true })
+    /// Merging word by word (the fast path) gives what merging whole fragments gives.
+    @Test func wordSplittingDoesNotChangeIDs() throws {
+        let t = try TokenizerFixtures.spm.get()
+        #expect(t.splitsBeforeSpaces)
+        var whole = t
+        whole.splitsBeforeSpaces = false
+        for c in TokenizerFixtures.spmCases {
+            #expect(whole.encode(c.text, addSpecial: false, parseSpecial: false) == c.ids)
+        }
+    }
+
+    @Test(arguments: TokenizerFixtures.spmCases.filter { $0.roundTrip == true })
     func roundTrip(_ c: TokenizerFixtures.Case) throws {
         let t = try TokenizerFixtures.spm.get()
         #expect(t.decode(t.encode(c.text, addSpecial: true, parseSpecial: false), skipSpecial: true) == c.text)
@@ -38,7 +49,7 @@ import Testing
     @Test(arguments: TokenizerFixtures.spmSpecialCases)
     func specialTokensInContext(_ c: TokenizerFixtures.Case) throws {
         let t = try TokenizerFixtures.spm.get()
-        #expect(c.llama_cpp_ids == nil)
+        #expect(c.llamaCppIds == nil)
         #expect(t.encode(c.text, addSpecial: false, parseSpecial: true) == c.ids)
     }
 

@@ -9,16 +9,16 @@ enum TokenizerFixtures {
     struct Case: Decodable, Sendable, CustomTestStringConvertible {
         let text: String
         let ids: [Int]
-        let round_trip: Bool?
+        let roundTrip: Bool?
         /// Present only when llama.cpp disagreed with the primary reference.
-        let llama_cpp_ids: [Int]?
+        let llamaCppIds: [Int]?
 
         var testDescription: String { String(reflecting: text.count > 60 ? String(text.prefix(60)) + "…" : text) }
     }
 
     struct IDFile: Decodable {
         let cases: [Case]
-        let special_cases: [Case]?
+        let specialCases: [Case]?
     }
 
     static func url(_ name: String) -> URL {
@@ -26,12 +26,14 @@ enum TokenizerFixtures {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(contentsOf: url(name)))
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(T.self, from: Data(contentsOf: url(name)))
     }
 
     /// Cases of an id fixture; an unreadable fixture yields no cases and fails `fixtureLoads`.
     static func cases(_ name: String) -> [Case] { (try? decode(IDFile.self, name).cases) ?? [] }
-    static func specialCases(_ name: String) -> [Case] { (try? decode(IDFile.self, name).special_cases) ?? [] }
+    static func specialCases(_ name: String) -> [Case] { (try? decode(IDFile.self, name).specialCases) ?? [] }
 
     static let smolCases = cases("smollm2_tokenizer.json")
     static let spmCases = cases("spm_tokenizer.json")

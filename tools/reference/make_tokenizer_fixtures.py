@@ -335,6 +335,11 @@ def bench(model_path, text_path):
         t, n = best_of(lambda: llama.tokenize(data, add_bos=False, special=True))
         print(f"llama.cpp (llama-cpp-python {__import__('llama_cpp').__version__}): {n} tokens, {t:.3f} s, "
               f"{size / t / 1e6:.2f} MB/s")
+    with tempfile.TemporaryDirectory() as workdir:
+        sp = train_spm(workdir, 3000)
+        t, n = best_of(lambda: sp.encode(text))
+        print(f"sentencepiece {__import__('sentencepiece').__version__} (spm_tiny vocabulary): {n} tokens, "
+              f"{t:.3f} s, {size / t / 1e6:.2f} MB/s")
 
 
 def main():
