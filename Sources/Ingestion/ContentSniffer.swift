@@ -9,7 +9,10 @@ enum SniffedContent: Equatable {
     case pdf
     /// A binary format, named (`"PNG image"`, `"zip archive"`, `"binary data"`).
     case binary(String)
+    /// A document that starts as HTML does: `<!DOCTYPE html`, `<html`, `<head`, `<body`.
     case html
+    /// Starts with a tag HTML also has (`<p`, `<a`, `<div`...): HTML unless a label says XML.
+    case htmlFragment
     /// XML, refined by its root element: `.atom`, `.rss`, `.xhtml` or `.xml`.
     case xml(MediaType)
     case text
@@ -17,7 +20,7 @@ enum SniffedContent: Equatable {
     /// Whether the bytes look like markup at all (for overriding a weak `text/plain` label).
     var isMarkup: Bool {
         switch self {
-        case .html, .xml: return true
+        case .html, .htmlFragment, .xml: return true
         default: return false
         }
     }
@@ -102,7 +105,7 @@ enum ContentSniffer {
             if rest.starts(with: pattern) {
                 let next = rest.dropFirst(pattern.count).first
                 if next == nil || next == 0x20 || next == 0x3E || next == 0x09 || next == 0x0A || next == 0x0D {
-                    return .html
+                    return ["html", "head", "body"].contains(tag) ? .html : .htmlFragment
                 }
             }
         }
@@ -143,14 +146,16 @@ enum ContentSniffer {
         return .xml
     }
 
-    /// WHATWG "binary data byte": 0x00–0x08, 0x0B, 0x0E–0x1A, 0x1C–0x1F. A few stray NULs in a
-    /// text file are tolerated (they are stripped later); more than 1 in 10 bytes means binary.
+    /// WHATWG "binary data bytes": 0x00–0x08, 0x0B, 0x0E–0x1A, 0x1C–0x1F. Stray NULs in a text
+    /// file are tolerated (they are stripped later), so NUL counts only when it is over 30% of
+    /// the bytes; the other control bytes mean binary past 5% (random data has about 10%).
     private static func isBinary(_ head: [UInt8]) -> Bool {
-        var count = 0
+        var nul = 0
+        var control = 0
         for b in head where b <= 0x08 || b == 0x0B || (b >= 0x0E && b <= 0x1A) || (b >= 0x1C && b <= 0x1F) {
-            count += 1
+            if b == 0 { nul += 1 } else { control += 1 }
         }
-        return count * 10 > head.count
+        return control * 20 > head.count || (nul + control) * 10 > head.count * 3
     }
 
     private static func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C }

@@ -10,8 +10,8 @@ internal import CLibXML2
 /// 3. rendering under that root, skipping link-dense blocks and blocks whose class or id names
 ///    navigation (the "densest text over link-heavy navigation" rule; link density as in
 ///    Kohlschütter et al., "Boilerplate detection using shallow text features", WSDM 2010).
-///    If that leaves under a quarter of the text, the page *is* its links (an index page), and it
-///    is rendered again without pruning.
+///    If link-density pruning leaves under a quarter of the text, the page *is* its links (an
+///    index page), and it is rendered again with only the navigation-named blocks removed.
 struct HTMLContentWalker {
     /// Text and link-text byte counts of one subtree (whitespace not counted).
     struct Stats {
@@ -43,9 +43,10 @@ struct HTMLContentWalker {
         let survey = surveyTree(body)
         let contentRoot = chooseContentRoot(body: body, survey: survey)
         let available = survey.stats[contentRoot]?.total ?? 0
-        var text = render(from: contentRoot, stats: survey.stats, pruning: true)
+        var text = render(from: contentRoot, stats: survey.stats, pruneLinkDense: true)
         if text.utf8.count * 4 < available {
-            text = render(from: contentRoot, stats: survey.stats, pruning: false)
+            let unpruned = render(from: contentRoot, stats: survey.stats, pruneLinkDense: false)
+            if text.utf8.count * 4 < unpruned.utf8.count { text = unpruned }
         }
         if title == nil || title?.isEmpty == true, let h1 = survey.firstH1 {
             title = LibXML.text(of: h1)
@@ -156,22 +157,23 @@ struct HTMLContentWalker {
 
     // MARK: Pass 3: rendering
 
-    private func isBoilerplate(_ node: xmlNodePtr, role: HTMLElementRole, attributes: HTMLElementAttributes, stats: [xmlNodePtr: Stats]) -> Bool {
+    private func isBoilerplate(_ node: xmlNodePtr, role: HTMLElementRole, attributes: HTMLElementAttributes, stats: [xmlNodePtr: Stats], linkDense: Bool) -> Bool {
         switch role {
         case .block, .list, .table, .listItem, .row, .chrome: break
         default: return false
         }
         if attributes.looksLikeChrome { return true }
-        guard let s = stats[node], s.link > 0 else { return false }
+        guard linkDense, let s = stats[node], s.link > 0 else { return false }
         return s.link > s.text
     }
 
-    private func render(from contentRoot: xmlNodePtr, stats: [xmlNodePtr: Stats], pruning: Bool) -> String {
+    private func render(from contentRoot: xmlNodePtr, stats: [xmlNodePtr: Stats], pruneLinkDense: Bool) -> String {
         var builder = TextBlockBuilder()
         var roles: [HTMLElementRole] = []
         /// (ordered, items so far) per open list.
         var lists: [(ordered: Bool, count: Int)] = []
-        var contentDepth = 0
+        // Rendering from an <article> or <main> root: its own header and footer are content.
+        var contentDepth = Self.isContentElement(contentRoot) ? 1 : 0
         var contentFlags: [Bool] = []
         LibXML.walk(
             contentRoot,
@@ -185,7 +187,7 @@ struct HTMLContentWalker {
                     let role = HTMLElementRole.of(name)
                     let attributes = HTMLElementAttributes(node)
                     if skip(role: role, attributes: attributes, insideContent: contentDepth > 0) { return false }
-                    if pruning, isBoilerplate(node, role: role, attributes: attributes, stats: stats) { return false }
+                    if node != contentRoot, isBoilerplate(node, role: role, attributes: attributes, stats: stats, linkDense: pruneLinkDense) { return false }
                     if name == "a", isPermalink(node, attributes: attributes) { return false }
                     switch role {
                     case .heading, .block, .chrome: builder.breakBlock()
@@ -233,6 +235,11 @@ struct HTMLContentWalker {
                 }
             })
         return builder.finish()
+    }
+
+    private static func isContentElement(_ node: xmlNodePtr) -> Bool {
+        let name = node.localName.lowercased()
+        return name == "article" || name == "main" || node.attribute("role")?.lowercased() == "main"
     }
 
     /// A heading's self-link such as Sphinx's `¶` or a `#`: an in-page link whose text is one or two

@@ -72,8 +72,9 @@ enum LibXML {
     /// Parses UTF-8 XML for untrusted input: no network, no DTD loading, no entity substitution
     /// (references stay reference nodes, which the walkers skip), no `XML_PARSE_HUGE`. Recovery is
     /// on so a fragment using entities declared elsewhere still yields its text; an entity loop or
-    /// excessive depth is an error.
-    static func parseXML(_ utf8: [UInt8], source: String) throws(IngestionError) -> LibXMLDocument {
+    /// excessive depth is an error. With `strict`, any error is (so XHTML that is not
+    /// well-formed can be read again by the HTML parser instead of losing text to recovery).
+    static func parseXML(_ utf8: [UInt8], source: String, strict: Bool = false) throws(IngestionError) -> LibXMLDocument {
         let options =
             XML_PARSE_RECOVER.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue
             | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue
@@ -91,7 +92,7 @@ enum LibXML {
             throw IngestionError(source: source, .entityExpansion("entity references nest in a loop or expand exponentially"))
         }
         if log.depthExceeded { throw IngestionError(source: source, .nestingTooDeep(limit: maxDepth)) }
-        guard let document, document.root != nil else {
+        guard let document, document.root != nil, !(strict && log.first != nil) else {
             throw IngestionError(source: source, .malformedMarkup(line: log.first?.line ?? 1, message: log.first?.message ?? "no root element"))
         }
         return document

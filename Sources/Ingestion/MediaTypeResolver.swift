@@ -55,7 +55,7 @@ public enum MediaTypeResolver {
 
     static func sniffedType(_ sniffed: SniffedContent) -> MediaType {
         switch sniffed {
-        case .html: return .html
+        case .html, .htmlFragment: return .html
         case .xml(let kind): return kind
         case .gzip: return .gzip
         case .pdf: return .pdf

@@ -39,6 +39,7 @@ struct StructuredXMLWalker {
                     if let content = node.pointee.content { builder.appendText(content) }
                     return false
                 case XML_ELEMENT_NODE:
+                    if Self.isKeyAfterKey(node) { builder.appendText("+") }
                     let role = resolvedRole(of: node)
                     switch role {
                     case .drop: return false
@@ -140,6 +141,18 @@ struct StructuredXMLWalker {
         }
         if role == .unknown { role = Self.hasOwnText(node.pointee.parent) ? .inline : .block }
         return role
+    }
+
+    /// A key after another inside a key combination (DocBook `keycombo`, Mallard `keyseq`): the
+    /// renderers show `Ctrl+C`, so the text gets the `+` too.
+    private static func isKeyAfterKey(_ node: xmlNodePtr) -> Bool {
+        guard let parent = node.pointee.parent, parent.isElement, ["keyseq", "keycombo"].contains(parent.localName) else { return false }
+        var previous = node.pointee.prev
+        while let p = previous {
+            if p.isElement { return true }
+            previous = p.pointee.prev
+        }
+        return false
     }
 
     /// Whether an element has non-whitespace text children of its own (mixed content).

@@ -111,14 +111,9 @@ struct TextBlockBuilder {
     }
 
     /// Appends a preformatted block: line breaks and indentation kept, trailing spaces and blank
-    /// lines at either end removed. Inside a group it is collapsed like inline text.
+    /// lines at either end removed. Inside a group (code in a list item) its lines join the
+    /// group's lines; text after it continues on a new line.
     mutating func appendPreformatted(_ bytes: [UInt8]) {
-        if groupDepth > 0 {
-            var copy = bytes
-            copy.append(0)
-            copy.withUnsafeBufferPointer { appendText($0.baseAddress!) }
-            return
-        }
         flushLine()
         var lines: [[UInt8]] = [[]]
         var i = 0
@@ -148,7 +143,12 @@ struct TextBlockBuilder {
             if k > 0 { block.append(0x0A) }
             block.append(contentsOf: l)
         }
-        appendBlock(block)
+        if groupDepth > 0 {
+            if !groupLines.isEmpty { groupLines.append(0x0A) }
+            groupLines.append(contentsOf: block)
+        } else {
+            appendBlock(block)
+        }
     }
 
     /// The text so far, with any open paragraph or group closed.

@@ -11,7 +11,8 @@
 /// checked against the bytes: valid UTF-8 with multi-byte sequences is UTF-8 whatever the label
 /// says, and each byte that is not part of a valid UTF-8 sequence is read as Windows-1252
 /// (WHATWG Encoding: "iso-8859-1" and "us-ascii" are labels of windows-1252). NUL bytes are
-/// dropped and a UTF-8 sequence cut off at the very end is discarded.
+/// dropped, and in text that is otherwise UTF-8 a sequence cut off at the very end is discarded
+/// (a lone `é` at the end of Latin-1 text stays an `é`).
 enum TextDecoder {
     enum Encoding: Equatable {
         case utf8
@@ -132,8 +133,8 @@ enum TextDecoder {
                 out.append(contentsOf: bytes[i..<(i + length)])
                 validMultibyte += 1
                 i += length
-            } else if isTruncatedSequence(bytes, at: i) {
-                break  // cut off mid-character at the end of the input
+            } else if validMultibyte > 0, fallbacks == 0, isTruncatedSequence(bytes, at: i) {
+                break  // UTF-8 text cut off mid-character at the end of the input
             } else {
                 Windows1252.appendUTF8(of: b, to: &out)
                 fallbacks += 1

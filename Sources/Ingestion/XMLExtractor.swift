@@ -14,7 +14,7 @@ public struct XMLExtractor: TextExtractor {
         let decoded = TextDecoder.decode(input.bytes, declared: charset)
         let document: LibXMLDocument
         do {
-            document = try LibXML.parseXML(decoded.utf8, source: input.source)
+            document = try LibXML.parseXML(decoded.utf8, source: input.source, strict: input.mediaType == .xhtml)
         } catch {
             if input.mediaType == .xhtml, case .malformedMarkup = error.reason {
                 var html = try HTMLExtractor().extract(input)
