@@ -37,8 +37,14 @@ public struct LoadOptions: Sendable {
     /// (EasyKV's `set_dynamicntk_rope_length`, EASYKV-SPEC §1.5). Nil: the model's context length
     /// (so the base is unchanged).
     public var ntkLength: Int?
+    /// The most bytes of fp32 weight copies to keep for prefill; beyond it, prefill dequantizes
+    /// a tile of weight rows at a time (issue 9). Default: half the physical memory.
+    public var denseWeightLimit: Int
 
-    public init(ntkLength: Int? = nil) { self.ntkLength = ntkLength }
+    public init(ntkLength: Int? = nil, denseWeightLimit: Int? = nil) {
+        self.ntkLength = ntkLength
+        self.denseWeightLimit = denseWeightLimit ?? Int(ProcessInfo.processInfo.physicalMemory / 2)
+    }
 }
 
 /// A Llama-family transformer (Llama, Llama 2, Mistral, SmolLM2) running on the CPU.
@@ -71,7 +77,7 @@ public final class LlamaModel: @unchecked Sendable {
         configuration = c
         self.file = file
         Parallel.ensureConfigured()
-        weights = try LlamaWeights(file: file, configuration: c)
+        weights = try LlamaWeights(file: file, configuration: c, denseLimit: options.denseWeightLimit)
         switch c.ropeScaling {
         case .none:
             rope = Rope(dimensionCount: c.ropeDimensionCount, base: c.ropeBase)

@@ -49,12 +49,22 @@ public struct LlamaWeights: @unchecked Sendable {
 
     /// Bytes of fp32 weights held in memory.
     public var bytes: Int {
-        layers.reduce(output.dense.bytes) {
-            $0 + $1.qkv.dense.bytes + $1.attentionOutput.dense.bytes + $1.gateUp.dense.bytes + $1.down.dense.bytes
-        }
+        let projections = layers.flatMap { [$0.qkv, $0.attentionOutput, $0.gateUp, $0.down] } + [output]
+        return projections.reduce(0) { $0 + ($1.dense?.bytes ?? 0) }
     }
 
-    init(file: GGUFFile, configuration c: ModelConfiguration) throws(ModelError) {
+    /// Whether prefill multiplies fp32 copies (else it dequantizes tiles on the fly).
+    public let hasDenseCopies: Bool
+
+    /// fp32 bytes of every projection of a model with configuration `c`.
+    static func denseBytes(_ c: ModelConfiguration) -> Int {
+        let perLayer = (c.qDim + 2 * c.kvDim) * c.hiddenSize + c.hiddenSize * c.qDim + 3 * c.feedForwardSize * c.hiddenSize
+        return (c.layerCount * perLayer + c.vocabSize * c.hiddenSize) * MemoryLayout<Float>.size
+    }
+
+    init(file: GGUFFile, configuration c: ModelConfiguration, denseLimit: Int) throws(ModelError) {
+        let keep = Self.denseBytes(c) <= denseLimit
+        hasDenseCopies = keep
         func tensor(_ name: String, _ dims: [Int]) throws(ModelError) -> GGUFTensorInfo {
             guard let info = file.tensor(named: name) else {
                 throw ModelError.file(file.error(.missingTensor(name)))
@@ -96,15 +106,15 @@ public struct LlamaWeights: @unchecked Sendable {
             layers.append(
                 Layer(
                     attentionNorm: try vector(Name.block(i, "attn_norm"), h),
-                    qkv: try Projection([q, k, v], file: file, columns: h),
-                    attentionOutput: try Projection([o], file: file, columns: c.qDim),
+                    qkv: try Projection([q, k, v], file: file, columns: h, keepDense: keep),
+                    attentionOutput: try Projection([o], file: file, columns: c.qDim, keepDense: keep),
                     feedForwardNorm: try vector(Name.block(i, "ffn_norm"), h),
-                    gateUp: try Projection([gate, up], file: file, columns: h),
-                    down: try Projection([down], file: file, columns: c.feedForwardSize)))
+                    gateUp: try Projection([gate, up], file: file, columns: h, keepDense: keep),
+                    down: try Projection([down], file: file, columns: c.feedForwardSize, keepDense: keep)))
         }
         self.layers = layers
         outputNorm = try vector(Name.outputNorm, h)
         let outputInfo = c.tiedEmbeddings ? tokenEmbedding : try tensor(Name.output, [h, c.vocabSize])
-        output = try Projection([outputInfo], file: file, columns: h)
+        output = try Projection([outputInfo], file: file, columns: h, keepDense: keep)
     }
 }

@@ -16,22 +16,31 @@ public struct Projection: @unchecked Sendable {
         var rowBytes: Int
     }
 
-    /// Shape: [outputs, inputs].
-    public let dense: DenseMatrix
+    /// The fp32 copy, shape [outputs, inputs]; nil when the model's fp32 weights would exceed
+    /// the memory limit, and prefill dequantizes a tile of rows at a time instead.
+    public let dense: DenseMatrix?
     let parts: [Part]
     /// Whether every part has an integer dot product.
     public let supportsQuantized: Bool
+    public let outputs: Int
+    public let inputs: Int
 
-    public var outputs: Int { dense.rows }
-    public var inputs: Int { dense.columns }
+    /// Output rows dequantized per tile when there is no fp32 copy.
+    static let tileRows = 64
 
-    init(_ infos: [GGUFTensorInfo], file: GGUFFile, columns: Int) throws(ModelError) {
-        dense = try DenseMatrix.load(infos, from: file, columns: columns)
+    init(_ infos: [GGUFTensorInfo], file: GGUFFile, columns: Int, keepDense: Bool) throws(ModelError) {
+        try DenseMatrix.validate(infos, in: file, columns: columns)
+        dense = keepDense ? try DenseMatrix.load(infos, from: file, columns: columns) : nil
         parts = infos.map {
             Part(data: file.data(for: $0).baseAddress!, type: $0.type, rows: $0.rowCount, rowBytes: $0.rowBytes)
         }
         supportsQuantized = infos.allSatisfy { QuantizedDot.isSupported($0.type) } && columns % 32 == 0
+        outputs = infos.reduce(0) { $0 + $1.rowCount }
+        inputs = columns
     }
+
+    /// Bytes an fp32 copy takes.
+    var denseBytes: Int { outputs * inputs * MemoryLayout<Float>.size }
 
     /// `y[rows, outputs] (+)= x[rows, inputs] · Wᵀ`, on all workers.
     /// - Parameters:
@@ -43,8 +52,12 @@ public struct Projection: @unchecked Sendable {
         scratch: UnsafeMutablePointer<Float>
     ) {
         guard quantized && supportsQuantized else {
-            Matmul.timesTransposedParallel(
-                x, rows: rows, dense.data, rows: outputs, inner: inputs, into: y, beta: accumulate ? 1 : 0)
+            if let dense {
+                Matmul.timesTransposedParallel(
+                    x, rows: rows, dense.data, rows: outputs, inner: inputs, into: y, beta: accumulate ? 1 : 0)
+            } else {
+                applyTiled(x, rows: rows, into: y, accumulate: accumulate)
+            }
             return
         }
         var activations = try! QuantizedActivations(rows: rows, columns: inputs)  // columns % 32 checked at load
@@ -64,6 +77,37 @@ public struct Projection: @unchecked Sendable {
         }
         if accumulate {
             for i in 0..<(rows * n) { y[i] += scratch[i] }
+        }
+    }
+
+    /// Without an fp32 copy: each worker dequantizes `tileRows` weight rows at a time into its
+    /// own scratch and multiplies them (issue 9: memory bounded by the tile, not the model).
+    private func applyTiled(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        // Tiles never straddle two parts, so each is one GGUF type.
+        var tiles: [(part: Int, row: Int, count: Int, output: Int)] = []
+        var first = 0
+        for (index, part) in parts.enumerated() {
+            for r in stride(from: 0, to: part.rows, by: Self.tileRows) {
+                tiles.append((index, r, min(Self.tileRows, part.rows - r), first + r))
+            }
+            first += part.rows
+        }
+        let box = UncheckedBox((x, y, parts, tiles))
+        let n = outputs
+        let k = inputs
+        Parallel.ranges(tiles.count) { range in
+            let (x, y, parts, tiles) = box.value
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.tileRows * k)
+            defer { scratch.deallocate() }
+            for t in range {
+                let tile = tiles[t]
+                let part = parts[tile.part]
+                try! WeightFormats.dequantize(  // types validated at load
+                    part.type, from: part.data + tile.row * part.rowBytes, count: tile.count * k, into: scratch)
+                Matmul.timesTransposed(
+                    x, rows: rows, lda: k, scratch, rows: tile.count, ldb: k, inner: k, into: y + tile.output, ldc: n,
+                    beta: accumulate ? 1 : 0)
+            }
         }
     }
 }
