@@ -215,12 +215,13 @@ public struct Chunker: Sendable {
     /// The end (exclusive unit index) of the chunk starting at `start`, past `after`, and its
     /// verified token count.
     private func chooseEnd(_ units: [Unit], _ bytes: [UInt8], from start: Int, after: Int) -> (Int, Int) {
-        // Ends that fit by estimate: unit counts plus one token per separator.
+        // Ends that fit by estimate: the sum of the unit counts (separators are usually absorbed
+        // by subword tokens; the real count below catches the rest).
         var estimate = 0
         var candidates: [(end: Int, estimate: Int)] = []
         var j = start
         while j < units.count {
-            estimate += units[j].tokens + (j > start ? 1 : 0)
+            estimate += units[j].tokens
             if estimate > maxTokens, j > start { break }
             j += 1
             candidates.append((j, estimate))
@@ -252,7 +253,7 @@ public struct Chunker: Sendable {
         var total = 0
         var k = end
         while k - 1 > start {
-            let next = total + units[k - 1].tokens + (k < end ? 1 : 0)
+            let next = total + units[k - 1].tokens
             if next > overlapTokens { break }
             total = next
             k -= 1

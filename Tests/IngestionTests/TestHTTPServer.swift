@@ -7,7 +7,7 @@ import Foundation
 /// A tiny HTTP/1.1 server on 127.0.0.1 (an ephemeral port) for the fetcher tests: one thread per
 /// connection, every response closes its connection. Nothing it does reaches beyond loopback.
 final class TestHTTPServer: @unchecked Sendable {
-    // @unchecked Sendable: mutable state (`log`, `counters`, `active`) is guarded by `lock`;
+    // @unchecked Sendable: mutable state (`log`, `counters`, `gauges`, `stopped`) is guarded by `lock`;
     // `listener` and `port` are set once in init.
 
     struct Request: Sendable {
@@ -57,8 +57,8 @@ final class TestHTTPServer: @unchecked Sendable {
     private var routes: [(prefix: String, handler: Handler)] = []
     private var log: [Request] = []
     private var counters: [String: Int] = [:]
-    private var active = 0
-    private(set) var maxActive = 0
+    private var gauges: [String: (current: Int, max: Int)] = [:]
+    private var stopped = false
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
@@ -102,17 +102,40 @@ final class TestHTTPServer: @unchecked Sendable {
         }
     }
 
+    /// Stops accepting. The accept thread closes the socket itself when `accept` fails, so its
+    /// descriptor number cannot be reused by another test's socket while that thread still
+    /// calls `accept` on it.
+    /// Marks one more handler of `key` as busy; returns nothing. Pair with `leave`.
+    func enter(_ key: String) {
+        lock.withLock {
+            var g = gauges[key] ?? (0, 0)
+            g.current += 1
+            g.max = max(g.max, g.current)
+            gauges[key] = g
+        }
+    }
+
+    func leave(_ key: String) { lock.withLock { gauges[key]?.current -= 1 } }
+
+    /// Most handlers of `key` busy at once.
+    func maxBusy(_ key: String) -> Int { lock.withLock { gauges[key]?.max ?? 0 } }
+
     func stop() {
+        lock.withLock { stopped = true }
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 {
-                if errno == EINTR { continue }
-                return  // listener closed
+                if errno == EINTR, !lock.withLock({ stopped }) { continue }
+                return  // shut down
+            }
+            if lock.withLock({ stopped }) {
+                close(client)
+                return
             }
             Thread.detachNewThread { [self] in handle(client) }
         }
@@ -142,11 +165,8 @@ final class TestHTTPServer: @unchecked Sendable {
         let request = Request(path: String(parts[1]), headers: headers)
         let handler: Handler? = lock.withLock {
             log.append(request)
-            active += 1
-            maxActive = max(maxActive, active)
             return routes.filter { request.path.hasPrefix($0.prefix) }.max(by: { $0.prefix.count < $1.prefix.count })?.handler
         }
-        defer { lock.withLock { active -= 1 } }
         let connection = Connection(fd: fd)
         if let handler {
             handler(request, connection)

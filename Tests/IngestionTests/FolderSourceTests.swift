@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@testable import Ingestion
+
+@Suite struct FolderSourceTests {
+    func makeTree() throws -> URL {
+        let root = try Fixtures.temporaryFolder()
+        for file in ["b.txt", "a.html", "sub/c.xml", "sub/deeper/d.md", "sub/skip.log", ".hidden.txt", ".git/config", "build/out.txt"] {
+            _ = try Fixtures.write("text of \(file)", to: root, file)
+        }
+        return root
+    }
+
+    func ids(_ source: FolderSource) throws -> [String] { try source.references().map(\.id) }
+
+    @Test func recursiveSortedRelativeIDsWithoutHiddenFiles() throws {
+        let root = try makeTree()
+        #expect(try ids(FolderSource(root: root.path)) == ["a.html", "b.txt", "build/out.txt", "sub/c.xml", "sub/deeper/d.md", "sub/skip.log"])
+        let reference = try FolderSource(root: root.path + "/").references()[0]
+        #expect(reference.location == .file(path: root.path + "/a.html"))
+        #expect(reference.source == root.path + "/a.html")
+    }
+
+    @Test func includeAndExcludeGlobs() throws {
+        let root = try makeTree()
+        let options = FolderSource.Options(include: ["*.txt", "*.xml", "*.md"], exclude: ["build", "sub/deeper/**"])
+        #expect(try ids(FolderSource(root: root.path, options: options)) == ["b.txt", "sub/c.xml"])
+    }
+
+    @Test func hiddenFilesWhenAsked() throws {
+        let root = try makeTree()
+        let found = try ids(FolderSource(root: root.path, options: .init(includeHidden: true)))
+        #expect(found.contains(".hidden.txt"))
+        #expect(found.contains(".git/config"))
+    }
+
+    @Test func symlinkLoopsEndAndBrokenLinksAreReported() throws {
+        let root = try makeTree()
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/sub/deeper/loop", withDestinationPath: root.path + "/sub")
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/self", withDestinationPath: ".")
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/dangling.txt", withDestinationPath: root.path + "/nowhere")
+        let references = try FolderSource(root: root.path).references()
+        #expect(references.map(\.id) == ["a.html", "b.txt", "build/out.txt", "dangling.txt", "sub/c.xml", "sub/deeper/d.md", "sub/skip.log"])
+        guard case .failed(let error) = references[3].location else {
+            Issue.record("broken link not reported")
+            return
+        }
+        #expect(error.kind == "cannot_read")
+        #expect(try ids(FolderSource(root: root.path, options: .init(followSymbolicLinks: false))).count == 6)
+    }
+
+    @Test func fifosAreSkipped() throws {
+        let root = try makeTree()
+        #expect(mkfifo(root.path + "/pipe", 0o600) == 0)
+        #expect(try !ids(FolderSource(root: root.path)).contains("pipe"))
+    }
+
+    @Test func missingFolderFailsAsAWhole() {
+        #expect(throws: IngestionError(source: "/nonexistent/easykv", .cannotRead("not a directory"))) {
+            try FolderSource(root: "/nonexistent/easykv").references()
+        }
+    }
+
+    @Test func sourceArgumentPicksTheSource() throws {
+        let root = try makeTree()
+        #expect(SourceArgument.source(for: root.path) is FolderSource)
+        #expect(SourceArgument.source(for: root.path + "/b.txt") is FileSource)
+        #expect(SourceArgument.source(for: "https://example.org/x") is URLSource)
+        #expect(SourceArgument.source(for: "-") is StandardInputSource)
+        #expect(try FileSource(path: "./docs/a.txt").references()[0].id == "docs/a.txt")
+    }
+}
