@@ -91,7 +91,9 @@ public final class BudgetController {
         }
         switch kind {
         case .full: capacity = L + maxNewTokens
-        case .decoding: capacity = L + decodingBudget! + 1
+        case .decoding:
+            // `full` never evicts, so every generated token stays (spec §7.1).
+            capacity = settings.policy == .full ? L + maxNewTokens : L + decodingBudget! + 1
         case .encoding:
             capacity = settings.policy == .full ? L + maxNewTokens : max(plan!.slots, plan!.idx + maxNewTokens)
         case .encodingDecoding, .perplexity: capacity = settings.policy == .full ? L + maxNewTokens : plan!.slots
