@@ -112,6 +112,20 @@ import Testing
         }
     }
 
+    /// `full` never evicts (spec §7.1), in decoding mode too: the cache must hold the prompt and
+    /// every generated token, however small the budget.
+    @Test(arguments: [KVMode.decoding, .auto, .encoding])
+    func fullPolicyHoldsEveryGeneratedToken(_ mode: KVMode) throws {
+        let budget: Budget = mode == .encoding ? .fraction(0.5) : .tokens(mode == .auto ? 25 : 5)
+        let settings = KVSettings(mode: mode, budget: budget, stride: 4, policy: .full)
+        let rig = try ForwardRig(settings, promptLength: 20, maxNewTokens: 12)
+        try rig.finishPrompt()
+        for _ in 0..<12 { #expect(try rig.decodeStep().isNothing) }
+        #expect(rig.cache.counts == [32, 32])
+        #expect(rig.controller.evictions == 0)
+        #expect(rig.controller.capacity == 32)
+    }
+
     @Test func refusedSettings() {
         func make(_ settings: KVSettings, length: Int = 100, perplexity: Bool = false) throws {
             _ = try BudgetController(settings: settings, promptLength: length, maxNewTokens: 10, perplexity: perplexity)
