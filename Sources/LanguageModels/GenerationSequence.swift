@@ -1,3 +1,4 @@
+import Dispatch
 import KVCaches
 
 /// Why generation stopped.
@@ -72,6 +73,13 @@ public final class GenerationSequence: @unchecked Sendable {
     public var onToken: ((Int) -> Bool)?
     /// Entries per (layer, head) right after the prompt.
     public private(set) var keptAfterPrompt = 0
+    /// Set to record, right after the prompt, the positions each (layer, KV head) keeps.
+    public var recordsKeptPositions = false
+    /// `[layer][head]` → prompt positions kept after prefill, when `recordsKeptPositions`.
+    public private(set) var keptPositions: [[[Int]]]?
+    /// Wall time of the forward steps this sequence took part in (shared steps count fully).
+    public internal(set) var prefillSeconds = 0.0
+    public internal(set) var decodeSeconds = 0.0
 
     private var sampler: Sampler
     private var nextForward = 0
@@ -95,6 +103,9 @@ public final class GenerationSequence: @unchecked Sendable {
     }
 
     public var isFinished: Bool { stopReason != nil }
+
+    /// Whether the next step is (or the step in flight was) part of the prompt.
+    public var isInPrompt: Bool { nextForward < controller.forwards.count }
 
     /// The next forward this sequence needs, or nil when it is finished.
     public func nextStep() -> SequenceStep? {
@@ -126,6 +137,11 @@ public final class GenerationSequence: @unchecked Sendable {
             nextForward += 1
             guard nextForward == controller.forwards.count else { return }
             keptAfterPrompt = cache.counts[0]
+            if recordsKeptPositions {
+                keptPositions = (0..<cache.layerCount).map { l in
+                    (0..<cache.kvHeadCount).map { h in cache.keptPositions(layer: l, head: h) }
+                }
+            }
         } else {
             controller.didForwardDecode(cache: cache)
         }
@@ -174,8 +190,13 @@ extension LlamaModel {
                 }
             }
             if steps.isEmpty { return }
+            let start = DispatchTime.now().uptimeNanoseconds
             let logits = try forward(steps)
-            for (sequence, l) in zip(owners, logits) { sequence.consume(l) }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            for (sequence, l) in zip(owners, logits) {
+                if sequence.isInPrompt { sequence.prefillSeconds += seconds } else { sequence.decodeSeconds += seconds }
+                sequence.consume(l)
+            }
         }
     }
 }

@@ -64,6 +64,8 @@ public final class LlamaModel: @unchecked Sendable {
     private let workspace = Workspace()
     /// Steps with at most this many tokens use the quantized decode path.
     public var quantizedRowLimit = 8
+    /// Whether the output projection (logits) may use the quantized path too.
+    public var quantizedOutput = true
     private let lock = NSLock()
 
     public convenience init(path: String, options: LoadOptions = LoadOptions()) throws(ModelError) {
@@ -170,33 +172,38 @@ public final class LlamaModel: @unchecked Sendable {
                 ws.feedForward, rows: total, into: x, accumulate: true, quantized: quantized, scratch: ws.scratch)
         }
 
-        // Logits for the rows each sequence asked for.
-        var results: [[Float]] = []
+        // Logits for the rows each sequence asked for, in one product for the whole batch.
+        var spans: [Range<Int>] = []
         var first = 0
+        var wanted = 0
         for step in steps {
             let n = step.tokens.count
             let rows: Range<Int>
             switch step.logits {
-            case .none: rows = 0..<0
+            case .none: rows = first..<first
             case .last: rows = (first + n - 1)..<(first + n)
             case .all: rows = first..<(first + n)
             }
             first += n
-            guard !rows.isEmpty else {
-                results.append([])
-                continue
-            }
+            // Compact the wanted rows to the front of `xn`, normalised.
             RMSNorm.apply(
                 x + rows.lowerBound * h, weight: weights.outputNorm, rows: rows.count, width: h, epsilon: c.rmsEpsilon,
-                into: xn)
-            var logits = [Float](repeating: 0, count: rows.count * c.vocabSize)
-            logits.withUnsafeMutableBufferPointer { out in
-                weights.output.apply(
-                    xn, rows: rows.count, into: out.baseAddress!, accumulate: false,
-                    quantized: rows.count <= quantizedRowLimit, scratch: ws.scratch)
-            }
-            results.append(logits)
+                into: xn + wanted * h)
+            spans.append(wanted..<(wanted + rows.count))
+            wanted += rows.count
         }
+        guard wanted > 0 else { return steps.map { _ in [] } }
+        var all = [Float](repeating: 0, count: wanted * c.vocabSize)
+        let quantizedLogits = quantizedOutput && wanted <= quantizedRowLimit && weights.output.supportsQuantized
+        all.withUnsafeMutableBufferPointer { out in
+            weights.output.apply(
+                xn, rows: wanted, into: out.baseAddress!, accumulate: false, quantized: quantizedLogits,
+                scratch: ws.scratch)
+            if quantizedLogits {
+                weights.output.refineMaxima(xn, rows: wanted, out.baseAddress!, rowNorms: weights.outputRowNorms)
+            }
+        }
+        let results = spans.map { Array(all[($0.lowerBound * c.vocabSize)..<($0.upperBound * c.vocabSize)]) }
         return results
     }
 

@@ -30,6 +30,9 @@ public struct LlamaWeights: @unchecked Sendable {
     /// Shape: [vocab, hidden]. The token embedding when the model ties them.
     public var output: Projection
 
+    /// ‖row‖₂ of the output projection, for exact greedy choices after quantized logits.
+    public let outputRowNorms: [Float]
+
     /// Whether decode can use integer dot products on every projection.
     public var supportsQuantizedDecode: Bool {
         output.supportsQuantized
@@ -116,5 +119,6 @@ public struct LlamaWeights: @unchecked Sendable {
         outputNorm = try vector(Name.outputNorm, h)
         let outputInfo = c.tiedEmbeddings ? tokenEmbedding : try tensor(Name.output, [h, c.vocabSize])
         output = try Projection([outputInfo], file: file, columns: h, keepDense: keep)
+        outputRowNorms = output.rowNorms()
     }
 }

@@ -7,5 +7,8 @@ struct EasyKVCommand: AsyncParsableCommand {
         commandName: "easykv",
         abstract: "Summarise and question long documents with a Llama-family model under a KV-cache budget.",
         version: "0.1.0",
-        subcommands: [InspectCommand.self, ExtractCommand.self, TokenizeCommand.self])
+        subcommands: [
+            InspectCommand.self, GenerateCommand.self, TokenizeCommand.self, ExtractCommand.self, RunCommand.self,
+            MergeCommand.self,
+        ])
 }
