@@ -12,8 +12,18 @@ public final class BudgetController {
     public let decodingBudget: Int?
     /// Entries per (layer, head) the cache must hold.
     public let capacity: Int
-    /// The prompt token ranges to forward, in order.
+    /// The prompt token ranges to forward, in order, as the reference plans them (the prefix
+    /// `[0, rIdx)` is one forward).
     public let forwards: [Range<Int>]
+    /// `forwards` with every range longer than the stride cut into stride-sized pieces, so
+    /// activation memory is bounded by the stride. Equivalent: the prefix has no eviction, and
+    /// its statistics (column sums; TOVA's last row) come out the same in pieces.
+    public var promptSteps: [Range<Int>] {
+        let s = settings.stride
+        return forwards.flatMap { r in
+            Swift.stride(from: r.lowerBound, to: r.upperBound, by: s).map { $0..<min($0 + s, r.upperBound) }
+        }
+    }
     public private(set) var evictions = 0
     private let policy: any EvictionPolicy
     private var random: SplitMix64
@@ -125,9 +135,13 @@ public final class BudgetController {
 
     /// Whether prompt forward `index` must collect attention statistics.
     public func collectsStatistics(forward index: Int, cacheCountBefore: Int) -> Bool {
+        collectsStatistics(tokens: forwards[index].count, cacheCountBefore: cacheCountBefore)
+    }
+
+    /// Whether a prompt forward of `tokens` tokens must collect attention statistics.
+    public func collectsStatistics(tokens: Int, cacheCountBefore: Int) -> Bool {
         guard policy.statistics != .none, let p = plan else { return false }
-        let n = cacheCountBefore + forwards[index].count
-        return n > p.idx || settings.keepAttention
+        return cacheCountBefore + tokens > p.idx || settings.keepAttention
     }
 
     /// Whether each decode step must collect statistics.
@@ -135,8 +149,8 @@ public final class BudgetController {
         policy.statistics != .none && (kind == .decoding || kind == .encodingDecoding)
     }
 
-    /// Folds statistics and evicts after prompt forward `index` (encoding-type modes).
-    public func didForwardPrompt(_ index: Int, cache: KVCache) {
+    /// Folds statistics and evicts after a prompt forward (encoding-type modes).
+    public func didForwardPrompt(cache: KVCache) {
         guard let p = plan else { return }
         let n = cache.counts[0]
         if n > p.idx || settings.keepAttention { fold(cache, from: 0, averageLastRowOverHeads: kind != .encodingDecoding) }
@@ -154,6 +168,9 @@ public final class BudgetController {
             }
         }
     }
+
+    /// Same as `didForwardPrompt(cache:)`; `index` is the forward's place in `forwards`.
+    public func didForwardPrompt(_ index: Int, cache: KVCache) { didForwardPrompt(cache: cache) }
 
     /// Folds statistics and evicts after one decode step (decoding and encoding-decoding modes).
     public func didForwardDecode(cache: KVCache) {

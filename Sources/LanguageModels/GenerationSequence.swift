@@ -83,6 +83,7 @@ public final class GenerationSequence: @unchecked Sendable {
 
     private var sampler: Sampler
     private var nextForward = 0
+    private let promptSteps: [Range<Int>]
     private var pending: Int?
     private var inFlight: SequenceStep?
 
@@ -99,24 +100,25 @@ public final class GenerationSequence: @unchecked Sendable {
         }
         cache = model.makeCache(capacity: controller.capacity, streamingPositions: kv.streamingPositions)
         controller.prepare(cache)
+        promptSteps = controller.promptSteps
         sampler = Sampler(generation.sampling)
     }
 
     public var isFinished: Bool { stopReason != nil }
 
     /// Whether the next step is (or the step in flight was) part of the prompt.
-    public var isInPrompt: Bool { nextForward < controller.forwards.count }
+    public var isInPrompt: Bool { nextForward < promptSteps.count }
 
     /// The next forward this sequence needs, or nil when it is finished.
     public func nextStep() -> SequenceStep? {
         guard stopReason == nil else { return nil }
         let step: SequenceStep
-        if nextForward < controller.forwards.count {
-            let range = controller.forwards[nextForward]
-            let last = nextForward == controller.forwards.count - 1
+        if nextForward < promptSteps.count {
+            let range = promptSteps[nextForward]
+            let last = nextForward == promptSteps.count - 1
             step = SequenceStep(
                 cache: cache, tokens: Array(prompt[range]), positions: Array(range), logits: last ? .last : .none,
-                collectStatistics: controller.collectsStatistics(forward: nextForward, cacheCountBefore: cache.counts[0]))
+                collectStatistics: controller.collectsStatistics(tokens: range.count, cacheCountBefore: cache.counts[0]))
         } else if let token = pending {
             step = SequenceStep(
                 cache: cache, tokens: [token], positions: [prompt.count + generated.count - 1], logits: .last,
@@ -132,10 +134,10 @@ public final class GenerationSequence: @unchecked Sendable {
     public func consume(_ logits: [Float]) {
         guard inFlight != nil else { return }
         inFlight = nil
-        if nextForward < controller.forwards.count {
-            controller.didForwardPrompt(nextForward, cache: cache)
+        if nextForward < promptSteps.count {
+            controller.didForwardPrompt(cache: cache)
             nextForward += 1
-            guard nextForward == controller.forwards.count else { return }
+            guard nextForward == promptSteps.count else { return }
             keptAfterPrompt = cache.counts[0]
             if recordsKeptPositions {
                 keptPositions = (0..<cache.layerCount).map { l in

@@ -34,13 +34,13 @@ extension LlamaModel {
         var nll = 0.0
         var scored = 0
         let vocab = configuration.vocabSize
-        for (index, range) in controller.forwards.enumerated() {
+        for range in controller.promptSteps {
             let wantLogits = range.upperBound > firstScored
             let step = SequenceStep(
                 cache: cache, tokens: Array(tokens[range]), positions: Array(range), logits: wantLogits ? .all : .none,
-                collectStatistics: controller.collectsStatistics(forward: index, cacheCountBefore: cache.counts[0]))
+                collectStatistics: controller.collectsStatistics(tokens: range.count, cacheCountBefore: cache.counts[0]))
             let logits = try forward([step])[0]
-            controller.didForwardPrompt(index, cache: cache)
+            controller.didForwardPrompt(cache: cache)
             guard wantLogits else { continue }
             logits.withUnsafeBufferPointer { all in
                 for (row, t) in range.enumerated() where t >= firstScored && t + 1 < tokens.count {

@@ -166,3 +166,22 @@ import Testing
         #expect(Budget("nan") == nil)
     }
 }
+
+/// The prefix is cut into stride-sized pieces (bounded activation memory); the chunks after it
+/// stay exactly the reference's.
+@Suite struct PromptStepsTests {
+    @Test(arguments: [false, true])
+    func splitPrefixCoversThePlan(keepAttention: Bool) throws {
+        let settings = KVSettings(
+            mode: .encoding, budget: .fraction(0.5), stride: 8, policy: .roco, keepAttention: keepAttention)
+        let controller = try BudgetController(settings: settings, promptLength: 100, maxNewTokens: 4)
+        let steps = controller.promptSteps
+        #expect(steps.first?.lowerBound == 0 && steps.last?.upperBound == 100)
+        #expect(steps.allSatisfy { $0.count <= 8 })
+        #expect(zip(steps, steps.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        // After the prefix the pieces are exactly the planned chunks.
+        let rIdx = controller.plan!.rIdx
+        #expect(steps.filter { $0.lowerBound >= rIdx } == Array(controller.forwards.dropFirst()))
+        #expect(rIdx > 8)  // the prefix really is split
+    }
+}
