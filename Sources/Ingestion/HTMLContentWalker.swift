@@ -88,7 +88,7 @@ struct HTMLContentWalker {
                     if linkDepth > 0 { stack[stack.count - 1].link += n } else { stack[stack.count - 1].text += n }
                     return false
                 case XML_ELEMENT_NODE:
-                    let name = node.localName.lowercased()
+                    let name = node.localName  // the HTML parser lowercases names; XHTML is lowercase
                     let role = HTMLElementRole.of(name)
                     let attributes = HTMLElementAttributes(node)
                     if skip(role: role, attributes: attributes, insideContent: contentDepth > 0) { return false }
@@ -183,7 +183,7 @@ struct HTMLContentWalker {
                     if let content = node.pointee.content { builder.appendText(content) }
                     return false
                 case XML_ELEMENT_NODE:
-                    let name = node.localName.lowercased()
+                    let name = node.localName  // the HTML parser lowercases names; XHTML is lowercase
                     let role = HTMLElementRole.of(name)
                     let attributes = HTMLElementAttributes(node)
                     if skip(role: role, attributes: attributes, insideContent: contentDepth > 0) { return false }
@@ -245,7 +245,7 @@ struct HTMLContentWalker {
     /// A heading's self-link such as Sphinx's `¶` or a `#`: an in-page link whose text is one or two
     /// non-alphanumeric characters.
     private func isPermalink(_ node: xmlNodePtr, attributes: HTMLElementAttributes) -> Bool {
-        if attributes.classAndID.contains("headerlink") { return true }
+        if attributes.classAndID.utf8Contains("headerlink") { return true }
         guard let href = node.attribute("href"), href.hasPrefix("#") else { return false }
         let text = LibXML.text(of: node)
         return !text.isEmpty && text.count <= 2 && !text.contains(where: { $0.isLetter || $0.isNumber })
@@ -267,7 +267,7 @@ struct HTMLContentWalker {
                     }
                     return false
                 case XML_ELEMENT_NODE:
-                    if n.localName.lowercased() == "br" { out.append(0x0A) }
+                    if n.localName == "br" { out.append(0x0A) }
                     return true
                 default: return false
                 }

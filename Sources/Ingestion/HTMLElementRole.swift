@@ -62,14 +62,15 @@ struct HTMLElementAttributes {
         var attr = node.pointee.properties
         while let a = attr {
             attr = a.pointee.next
-            guard let rawName = a.pointee.name else { continue }
+            // Only names starting with a, c, h, i, r or s matter; skip the rest without a String.
+            guard let rawName = a.pointee.name, [0x61, 0x63, 0x68, 0x69, 0x72, 0x73].contains(rawName.pointee) else { continue }
             let name = String(cString: rawName)
             switch name {
             case "hidden": hidden = true
             case "aria-hidden": hidden = hidden || Self.value(a).lowercased().trimmingASCIIWhitespace() == "true"
             case "style":
                 let style = Self.value(a).lowercased().filter { $0 != " " && $0 != "\t" && $0 != "\n" }
-                if style.contains("display:none") || style.contains("visibility:hidden") { hidden = true }
+                if style.utf8Contains("display:none") || style.utf8Contains("visibility:hidden") { hidden = true }
             case "role": role = Self.value(a).lowercased().trimmingASCIIWhitespace()
             case "class", "id": classAndID += " " + Self.value(a).lowercased()
             case "href": isLink = true
@@ -112,6 +113,31 @@ struct HTMLElementAttributes {
 
     /// Screen-reader-only text ("Skip to content"): `sr-only`, `visually-hidden`, `screen-reader-text`.
     var isScreenReaderOnly: Bool {
-        classAndID.contains("sr-only") || classAndID.contains("visually-hidden") || classAndID.contains("screen-reader-text")
+        !classAndID.isEmpty
+            && (classAndID.utf8Contains("sr-only") || classAndID.utf8Contains("visually-hidden")
+                || classAndID.utf8Contains("screen-reader-text"))
+    }
+}
+
+extension String {
+    /// Substring search on UTF-8 bytes (Foundation's `contains` is slow on Linux and showed at
+    /// the top of the extraction profile).
+    func utf8Contains(_ needle: String) -> Bool {
+        let n = Array(needle.utf8)
+        guard let first = n.first else { return true }
+        var haystack = self
+        return haystack.withUTF8 { h in
+            guard h.count >= n.count else { return false }
+            var i = 0
+            while i <= h.count - n.count {
+                if h[i] == first {
+                    var k = 1
+                    while k < n.count, h[i + k] == n[k] { k += 1 }
+                    if k == n.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
     }
 }
