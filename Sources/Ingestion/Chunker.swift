@@ -111,7 +111,11 @@ public struct Chunker: Sendable {
             var hi = characters.count - position
             while lo < hi {
                 let mid = (lo + hi + 1) / 2
-                if counter.tokenCount(String(characters[position..<(position + mid)])) <= maxTokens { lo = mid } else { hi = mid - 1 }
+                if counter.tokenCount(String(characters[position..<(position + mid)])) <= maxTokens {
+                    lo = mid
+                } else {
+                    hi = mid - 1
+                }
             }
             let byteLength = widths[position..<(position + lo)].reduce(0, +)
             let tokens = counter.tokenCount(String(characters[position..<(position + lo)]))
@@ -129,7 +133,9 @@ public struct Chunker: Sendable {
     // MARK: Boundaries
 
     /// Given a finder of separator runs, the non-empty pieces between separators.
-    static func split(_ bytes: [UInt8], _ range: Range<Int>, at findBreak: ([UInt8], Int, Int) -> Range<Int>?) -> [Range<Int>] {
+    static func split(_ bytes: [UInt8], _ range: Range<Int>, at findBreak: ([UInt8], Int, Int) -> Range<Int>?)
+        -> [Range<Int>]
+    {
         var pieces: [Range<Int>] = []
         var pieceStart = range.lowerBound
         var i = range.lowerBound
@@ -261,7 +267,9 @@ public struct Chunker: Sendable {
         return k
     }
 
-    private func makeChunks(_ spans: [(start: Int, end: Int, tokens: Int)], units: [Unit], bytes: [UInt8], text: String, documentID: String) -> [Chunk] {
+    private func makeChunks(
+        _ spans: [(start: Int, end: Int, tokens: Int)], units: [Unit], bytes: [UInt8], text: String, documentID: String
+    ) -> [Chunk] {
         // Byte offsets → Character offsets in one pass over the sorted boundaries.
         var offsets = Set<Int>()
         for span in spans {

@@ -109,7 +109,8 @@ enum ContentSniffer {
                 }
             }
         }
-        for (root, kind) in [("<rss", MediaType.rss), ("<feed", .atom), ("<rdf:rdf", .rss)] where rest.starts(with: Array(root.utf8)) {
+        for (root, kind) in [("<rss", MediaType.rss), ("<feed", .atom), ("<rdf:rdf", .rss)]
+        where rest.starts(with: Array(root.utf8)) {
             return .xml(kind)
         }
         return nil
@@ -158,7 +159,9 @@ enum ContentSniffer {
         return control * 20 > head.count || (nul + control) * 10 > head.count * 3
     }
 
-    private static func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C }
+    private static func isWhitespace(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C
+    }
 
     private static func contains(_ text: [UInt8], _ needle: String) -> Bool {
         let n = Array(needle.utf8)

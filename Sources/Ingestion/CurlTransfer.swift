@@ -68,7 +68,9 @@ final class CurlTransfer {
 
     init(url: String) throws(IngestionError) {
         CurlGlobal.ensureInitialized()
-        guard let handle = curl_easy_init() else { throw IngestionError(source: url, .fetchFailed("curl_easy_init failed")) }
+        guard let handle = curl_easy_init() else {
+            throw IngestionError(source: url, .fetchFailed("curl_easy_init failed"))
+        }
         self.handle = handle
         self.url = url
     }
@@ -131,11 +133,13 @@ final class CurlTransfer {
         return .success(
             Response(
                 status: status, body: state.body, contentType: contentType.map { String(cString: $0) },
-                redirectURL: redirect.map { String(cString: $0) }, retryAfter: retryAfter > 0 ? Double(retryAfter) : nil,
+                redirectURL: redirect.map { String(cString: $0) },
+                retryAfter: retryAfter > 0 ? Double(retryAfter) : nil,
                 effectiveURL: effective.map { String(cString: $0) } ?? url))
     }
 
-    private func error(for code: CURLcode, state: State, options: FetchOptions, expected: curl_off_t) -> IngestionError {
+    private func error(for code: CURLcode, state: State, options: FetchOptions, expected: curl_off_t) -> IngestionError
+    {
         let detail: String = {
             let buffer = String(cString: state.errorBuffer)
             return buffer.isEmpty ? String(cString: curl_easy_strerror(code)) : buffer
@@ -143,18 +147,24 @@ final class CurlTransfer {
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             let connecting = detail.lowercased().contains("connect")
-            return IngestionError(source: url, .timeout(seconds: connecting ? options.connectTimeout : options.totalTimeout))
+            return IngestionError(
+                source: url, .timeout(seconds: connecting ? options.connectTimeout : options.totalTimeout))
         case CURLE_FILESIZE_EXCEEDED: return IngestionError(source: url, .tooLarge(limit: options.maxBodyBytes))
-        case CURLE_WRITE_ERROR where state.exceeded: return IngestionError(source: url, .tooLarge(limit: options.maxBodyBytes))
+        case CURLE_WRITE_ERROR where state.exceeded:
+            return IngestionError(source: url, .tooLarge(limit: options.maxBodyBytes))
         case CURLE_PARTIAL_FILE:
-            return IngestionError(source: url, .truncatedBody(received: state.body.count, expected: expected > 0 ? Int(expected) : nil))
+            return IngestionError(
+                source: url, .truncatedBody(received: state.body.count, expected: expected > 0 ? Int(expected) : nil))
         case CURLE_RECV_ERROR where !state.body.isEmpty:
-            return IngestionError(source: url, .truncatedBody(received: state.body.count, expected: expected > 0 ? Int(expected) : nil))
+            return IngestionError(
+                source: url, .truncatedBody(received: state.body.count, expected: expected > 0 ? Int(expected) : nil))
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_GOT_NOTHING,
             CURLE_RECV_ERROR, CURLE_SEND_ERROR:
             return IngestionError(source: url, .connectionFailed(detail))
         case CURLE_UNSUPPORTED_PROTOCOL:
-            return IngestionError(source: url, .unsupportedScheme(URLValidator.scheme(of: url) ?? String(url.prefix(while: { $0 != ":" }))))
+            return IngestionError(
+                source: url,
+                .unsupportedScheme(URLValidator.scheme(of: url) ?? String(url.prefix(while: { $0 != ":" }))))
         case CURLE_FILE_COULDNT_READ_FILE: return IngestionError(source: url, .cannotRead(detail))
         case CURLE_ABORTED_BY_CALLBACK: return IngestionError(source: url, .cancelled)
         default: return IngestionError(source: url, .fetchFailed("\(detail) (curl error \(code.rawValue))"))

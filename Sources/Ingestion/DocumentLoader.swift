@@ -59,11 +59,15 @@ public struct DocumentLoader: Sendable {
 
     /// Media type decision and text extraction for bytes in memory (synchronous, CPU only).
     /// `name` is a file path or URL for its extension; `contentType` a `Content-Type` value.
-    public func extract(bytes: [UInt8], name: String?, contentType: String?, source: String) throws(IngestionError) -> Extraction {
+    public func extract(bytes: [UInt8], name: String?, contentType: String?, source: String) throws(IngestionError)
+        -> Extraction
+    {
         try extract(bytes: bytes, name: name, contentType: contentType, source: source, decompressed: false)
     }
 
-    private func extract(bytes: [UInt8], name: String?, contentType: String?, source: String, decompressed: Bool) throws(IngestionError) -> Extraction {
+    private func extract(bytes: [UInt8], name: String?, contentType: String?, source: String, decompressed: Bool)
+        throws(IngestionError) -> Extraction
+    {
         let decision = try MediaTypeResolver.resolve(contentType: contentType, name: name, bytes: bytes, source: source)
         switch decision.mediaType {
         case .gzip:
@@ -71,16 +75,20 @@ public struct DocumentLoader: Sendable {
             let inner = try GzipDecoder.decompress(bytes: bytes, limit: options.maxBytes, source: source)
             // A label naming the content (text/html over gzip bytes without Content-Encoding)
             // still describes the decompressed bytes; a gzip label does not.
-            let innerType = contentType.map(ContentType.init).flatMap { MediaType.fromMIME($0.mime) == .known(.gzip) ? nil : contentType }
+            let innerType = contentType.map(ContentType.init).flatMap {
+                MediaType.fromMIME($0.mime) == .known(.gzip) ? nil : contentType
+            }
             let innerName = name.map(MediaTypeResolver.strippingCompressionExtension)
-            return try extract(bytes: inner, name: innerName, contentType: innerType, source: source, decompressed: true)
+            return try extract(
+                bytes: inner, name: innerName, contentType: innerType, source: source, decompressed: true)
         case .pdf:
             throw IngestionError(source: source, .unsupportedMediaType("application/pdf"))
         default:
             guard let kind = ExtractorKind.forMediaType(decision.mediaType) else {
                 throw IngestionError(source: source, .unsupportedMediaType(decision.mediaType.rawValue))
             }
-            let input = ExtractionInput(bytes: bytes, source: source, mediaType: decision.mediaType, declaredCharset: decision.charset)
+            let input = ExtractionInput(
+                bytes: bytes, source: source, mediaType: decision.mediaType, declaredCharset: decision.charset)
             let extraction = try kind.extractor.extract(input)
             if extraction.text.isEmpty { throw IngestionError(source: source, .emptyDocument) }
             return extraction

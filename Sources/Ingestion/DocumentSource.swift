@@ -12,7 +12,8 @@ public protocol DocumentSource: Sendable {
 public enum SourceArgument {
     /// `-` is standard input; `http://`, `https://` and `file://` arguments are URLs; a directory
     /// is a folder (with `folderOptions`); anything else is a file.
-    public static func source(for argument: String, folderOptions: FolderSource.Options = .init()) -> any DocumentSource {
+    public static func source(for argument: String, folderOptions: FolderSource.Options = .init()) -> any DocumentSource
+    {
         if argument == "-" { return StandardInputSource() }
         if URLValidator.scheme(of: argument) != nil { return URLSource(url: argument) }
         if FileSystem.isDirectory(argument) { return FolderSource(root: argument, options: folderOptions) }

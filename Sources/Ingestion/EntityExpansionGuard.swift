@@ -25,19 +25,23 @@ enum EntityExpansionGuard {
             enter: { node in
                 guard !exceeded else { return false }
                 if node.pointee.type == XML_ENTITY_REF_NODE, let name = node.pointee.name {
-                    total += expandedSize(String(cString: name), document: document.pointer, memo: &sizes, depth: 0, limit: limit)
+                    total += expandedSize(
+                        String(cString: name), document: document.pointer, memo: &sizes, depth: 0, limit: limit)
                     if total > limit { exceeded = true }
                     return false
                 }
                 return node.isElement
             }, exit: { _ in })
         if exceeded {
-            throw IngestionError(source: source, .entityExpansion("entity references would expand to more than \(limit) bytes"))
+            throw IngestionError(
+                source: source, .entityExpansion("entity references would expand to more than \(limit) bytes"))
         }
     }
 
     /// Bytes of text entity `name` stands for, counting nested references; capped just past `limit`.
-    private static func expandedSize(_ name: String, document: xmlDocPtr, memo: inout [String: Int], depth: Int, limit: Int) -> Int {
+    private static func expandedSize(
+        _ name: String, document: xmlDocPtr, memo: inout [String: Int], depth: Int, limit: Int
+    ) -> Int {
         if let known = memo[name] { return known }
         guard depth < 16 else { return limit + 1 }
         guard let entity = xmlGetDocEntity(document, name), let content = entity.pointee.content else {
@@ -53,7 +57,8 @@ enum EntityExpansionGuard {
                 var j = i + 1
                 while j < length, content[j] != 0x3B, j - i < 256 { j += 1 }
                 if j < length, content[j] == 0x3B {
-                    let nested = String(decoding: UnsafeBufferPointer(start: content + i + 1, count: j - i - 1), as: UTF8.self)
+                    let nested = String(
+                        decoding: UnsafeBufferPointer(start: content + i + 1, count: j - i - 1), as: UTF8.self)
                     size += expandedSize(nested, document: document, memo: &memo, depth: depth + 1, limit: limit)
                     if size > limit { break }
                     i = j + 1

@@ -13,7 +13,9 @@ public enum ExtractionBenchmark {
     }
 
     /// Reads `paths`, then extracts all of them `iterations` times on the calling thread.
-    public static func run(paths: [String], iterations: Int = 3, loader: DocumentLoader = DocumentLoader()) throws(IngestionError) -> Result {
+    public static func run(paths: [String], iterations: Int = 3, loader: DocumentLoader = DocumentLoader())
+        throws(IngestionError) -> Result
+    {
         var inputs: [(String, [UInt8])] = []
         for path in paths {
             inputs.append((path, try FileSystem.readFile(path, limit: loader.options.maxBytes, source: path)))
@@ -35,6 +37,7 @@ public enum ExtractionBenchmark {
             }
         }
         let seconds = HTTPFetcher.now() - start
-        return Result(files: inputs.count, bytes: bytes, seconds: seconds, iterations: max(1, iterations), failures: failures)
+        return Result(
+            files: inputs.count, bytes: bytes, seconds: seconds, iterations: max(1, iterations), failures: failures)
     }
 }

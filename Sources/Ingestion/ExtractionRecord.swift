@@ -18,7 +18,9 @@ public enum ExtractionRecord {
             fields.append(("text", .string(document.text)))
             return object(fields)
         case .failure(let error):
-            var fields: [(String, JSONValue)] = [("id", .string(result.reference.id)), ("source", .string(result.reference.source))]
+            var fields: [(String, JSONValue)] = [
+                ("id", .string(result.reference.id)), ("source", .string(result.reference.source)),
+            ]
             if let question = result.reference.question { fields.append(("question", .string(question))) }
             fields.append(("error", .string(error.description)))
             fields.append(("error_kind", .string(error.kind)))

@@ -13,7 +13,10 @@ public struct FolderSource: DocumentSource {
         public var includeHidden: Bool
         public var followSymbolicLinks: Bool
 
-        public init(include: [String] = [], exclude: [String] = [], includeHidden: Bool = false, followSymbolicLinks: Bool = true) {
+        public init(
+            include: [String] = [], exclude: [String] = [], includeHidden: Bool = false,
+            followSymbolicLinks: Bool = true
+        ) {
             self.include = include
             self.exclude = exclude
             self.includeHidden = includeHidden
@@ -75,6 +78,8 @@ public struct FolderSource: DocumentSource {
     }
 
     private func failed(_ relative: String, _ path: String, _ reason: IngestionError.Reason) -> DocumentReference {
-        DocumentReference(id: relative.isEmpty ? "." : relative, source: path, location: .failed(IngestionError(source: path, reason)))
+        DocumentReference(
+            id: relative.isEmpty ? "." : relative, source: path, location: .failed(IngestionError(source: path, reason))
+        )
     }
 }

@@ -63,7 +63,9 @@ public struct Glob: Sendable, Hashable {
                     let lo = chars[j]
                     if j + 2 < chars.count, chars[j + 1] == "-", chars[j + 2] != "]" {
                         let hi = chars[j + 2]
-                        guard lo <= hi else { throw IngestionError(source: pattern, .invalidPattern("range \(lo)-\(hi) is reversed")) }
+                        guard lo <= hi else {
+                            throw IngestionError(source: pattern, .invalidPattern("range \(lo)-\(hi) is reversed"))
+                        }
                         ranges.append(lo...hi)
                         j += 3
                     } else {

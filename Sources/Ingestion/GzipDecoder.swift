@@ -37,12 +37,16 @@ enum GzipDecoder {
     static func decompress(bytes: [UInt8], limit: Int, source: String) throws(IngestionError) -> [UInt8] {
         var template = Array("/tmp/easykv-gzip-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw IngestionError(source: source, .cannotRead("cannot create a temporary file to decompress")) }
+        guard fd >= 0 else {
+            throw IngestionError(source: source, .cannotRead("cannot create a temporary file to decompress"))
+        }
         let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         defer { unlink(path) }
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
-        guard written == bytes.count else { throw IngestionError(source: source, .cannotRead("cannot write a temporary file to decompress")) }
+        guard written == bytes.count else {
+            throw IngestionError(source: source, .cannotRead("cannot write a temporary file to decompress"))
+        }
         return try decompress(path: path, limit: limit, source: source)
     }
 

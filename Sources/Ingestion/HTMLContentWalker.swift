@@ -22,8 +22,6 @@ struct HTMLContentWalker {
 
     let root: xmlNodePtr
 
-    init(root: xmlNodePtr) { self.root = root }
-
     func extract() -> (title: String?, text: String) {
         var body: xmlNodePtr = root
         var title: String?
@@ -157,7 +155,10 @@ struct HTMLContentWalker {
 
     // MARK: Pass 3: rendering
 
-    private func isBoilerplate(_ node: xmlNodePtr, role: HTMLElementRole, attributes: HTMLElementAttributes, stats: [xmlNodePtr: Stats], linkDense: Bool) -> Bool {
+    private func isBoilerplate(
+        _ node: xmlNodePtr, role: HTMLElementRole, attributes: HTMLElementAttributes, stats: [xmlNodePtr: Stats],
+        linkDense: Bool
+    ) -> Bool {
         switch role {
         case .block, .list, .table, .listItem, .row, .chrome: break
         default: return false
@@ -187,7 +188,11 @@ struct HTMLContentWalker {
                     let role = HTMLElementRole.of(name)
                     let attributes = HTMLElementAttributes(node)
                     if skip(role: role, attributes: attributes, insideContent: contentDepth > 0) { return false }
-                    if node != contentRoot, isBoilerplate(node, role: role, attributes: attributes, stats: stats, linkDense: pruneLinkDense) { return false }
+                    if node != contentRoot,
+                        isBoilerplate(node, role: role, attributes: attributes, stats: stats, linkDense: pruneLinkDense)
+                    {
+                        return false
+                    }
                     if name == "a", isPermalink(node, attributes: attributes) { return false }
                     switch role {
                     case .heading, .block, .chrome: builder.breakBlock()

@@ -63,7 +63,9 @@ struct HTMLElementAttributes {
         while let a = attr {
             attr = a.pointee.next
             // Only names starting with a, c, h, i, r or s matter; skip the rest without a String.
-            guard let rawName = a.pointee.name, [0x61, 0x63, 0x68, 0x69, 0x72, 0x73].contains(rawName.pointee) else { continue }
+            guard let rawName = a.pointee.name, [0x61, 0x63, 0x68, 0x69, 0x72, 0x73].contains(rawName.pointee) else {
+                continue
+            }
             let name = String(cString: rawName)
             switch name {
             case "hidden": hidden = true

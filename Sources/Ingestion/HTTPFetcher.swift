@@ -33,15 +33,20 @@ public struct HTTPFetcher: Sendable {
             attempts += 1
             let response = try await perform(current).get()
             switch response.status {
-            case let status where (200...299).contains(status) || (status == 0 && current.lowercased().hasPrefix("file:")):
+            case let status
+            where (200...299).contains(status) || (status == 0 && current.lowercased().hasPrefix("file:")):
                 let info = FetchInfo(
                     finalURL: response.effectiveURL, status: response.status, contentType: response.contentType,
                     redirects: redirects, attempts: attempts)
                 return FetchResponse(body: response.body, info: info, seconds: Self.now() - start)
             case 301, 302, 303, 307, 308:
-                guard let next = response.redirectURL else { throw IngestionError(source: current, .httpStatus(response.status)) }
+                guard let next = response.redirectURL else {
+                    throw IngestionError(source: current, .httpStatus(response.status))
+                }
                 redirects += 1
-                if redirects > options.maxRedirects { throw IngestionError(source: url, .tooManyRedirects(limit: options.maxRedirects)) }
+                if redirects > options.maxRedirects {
+                    throw IngestionError(source: url, .tooManyRedirects(limit: options.maxRedirects))
+                }
                 guard let scheme = URLValidator.scheme(of: next), scheme != "file" else {
                     throw IngestionError(source: current, .unsupportedScheme(String(next.prefix(while: { $0 != ":" }))))
                 }
@@ -49,7 +54,9 @@ public struct HTTPFetcher: Sendable {
                 current = next
                 retries = 0
             case 429, 500...599:
-                guard retries < options.maxRetries else { throw IngestionError(source: current, .httpStatus(response.status)) }
+                guard retries < options.maxRetries else {
+                    throw IngestionError(source: current, .httpStatus(response.status))
+                }
                 let backoff = options.initialBackoff * Double(1 << min(retries, 20))
                 let delay = min(response.retryAfter ?? backoff, options.maxBackoff)
                 retries += 1
@@ -70,7 +77,8 @@ public struct HTTPFetcher: Sendable {
         return await limiter.withPermit { () async -> Result<CurlTransfer.Response, IngestionError> in
             let flag = CancellationFlag()
             return await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Result<CurlTransfer.Response, IngestionError>, Never>) in
+                await withCheckedContinuation {
+                    (continuation: CheckedContinuation<Result<CurlTransfer.Response, IngestionError>, Never>) in
                     DispatchQueue.global().async {
                         let result: Result<CurlTransfer.Response, IngestionError>
                         do throws(IngestionError) {
@@ -96,7 +104,9 @@ public struct HTTPFetcher: Sendable {
 
 extension CurlTransfer {
     /// Creates a handle, performs one request, and frees the handle.
-    static func perform(url: String, options: FetchOptions, cancellation: CancellationFlag) throws(IngestionError) -> Result<Response, IngestionError> {
+    static func perform(url: String, options: FetchOptions, cancellation: CancellationFlag) throws(IngestionError)
+        -> Result<Response, IngestionError>
+    {
         try CurlTransfer(url: url).perform(options: options, cancellation: cancellation)
     }
 }

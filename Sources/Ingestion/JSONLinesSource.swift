@@ -34,8 +34,12 @@ public struct JSONLinesSource: DocumentSource {
         return references
     }
 
-    private func reference(_ line: String, lineNumber: Int, source: String, folder: String) throws(IngestionError) -> DocumentReference {
-        func invalid(_ why: String) -> IngestionError { IngestionError(source: path, .invalidJSONLine(line: lineNumber, why: why)) }
+    private func reference(_ line: String, lineNumber: Int, source: String, folder: String) throws(IngestionError)
+        -> DocumentReference
+    {
+        func invalid(_ why: String) -> IngestionError {
+            IngestionError(source: path, .invalidJSONLine(line: lineNumber, why: why))
+        }
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
@@ -58,7 +62,8 @@ public struct JSONLinesSource: DocumentSource {
         switch (text, filePath, url) {
         case (let text?, nil, nil):
             return DocumentReference(
-                id: explicitID ?? source, source: source, location: .inline(bytes: Array(text.utf8)), question: question,
+                id: explicitID ?? source, source: source, location: .inline(bytes: Array(text.utf8)),
+                question: question,
                 declaredMediaType: mediaType ?? "text/plain")
         case (nil, let p?, nil):
             let resolved = p.hasPrefix("/") ? p : folder + "/" + p
@@ -71,7 +76,8 @@ public struct JSONLinesSource: DocumentSource {
             } catch {
                 throw IngestionError(source: source, error.reason)
             }
-            return DocumentReference(id: explicitID ?? u, source: u, location: .url(u), question: question, declaredMediaType: mediaType)
+            return DocumentReference(
+                id: explicitID ?? u, source: u, location: .url(u), question: question, declaredMediaType: mediaType)
         case (nil, nil, nil):
             throw invalid("needs one of \"text\", \"path\", \"url\"")
         default:

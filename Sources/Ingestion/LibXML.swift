@@ -64,7 +64,9 @@ enum LibXML {
         let document = doc.map(LibXMLDocument.init)
         if log.depthExceeded { throw IngestionError(source: source, .nestingTooDeep(limit: maxDepth)) }
         guard let document, document.root != nil else {
-            throw IngestionError(source: source, .malformedMarkup(line: log.first?.line ?? 1, message: log.first?.message ?? "no element found"))
+            throw IngestionError(
+                source: source,
+                .malformedMarkup(line: log.first?.line ?? 1, message: log.first?.message ?? "no element found"))
         }
         return document
     }
@@ -74,7 +76,8 @@ enum LibXML {
     /// on so a fragment using entities declared elsewhere still yields its text; an entity loop or
     /// excessive depth is an error. With `strict`, any error is (so XHTML that is not
     /// well-formed can be read again by the HTML parser instead of losing text to recovery).
-    static func parseXML(_ utf8: [UInt8], source: String, strict: Bool = false) throws(IngestionError) -> LibXMLDocument {
+    static func parseXML(_ utf8: [UInt8], source: String, strict: Bool = false) throws(IngestionError) -> LibXMLDocument
+    {
         let options =
             XML_PARSE_RECOVER.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue
             | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue
@@ -89,11 +92,14 @@ enum LibXML {
         }
         let document = doc.map(LibXMLDocument.init)
         if log.entityLoop {
-            throw IngestionError(source: source, .entityExpansion("entity references nest in a loop or expand exponentially"))
+            throw IngestionError(
+                source: source, .entityExpansion("entity references nest in a loop or expand exponentially"))
         }
         if log.depthExceeded { throw IngestionError(source: source, .nestingTooDeep(limit: maxDepth)) }
         guard let document, document.root != nil, !(strict && log.first != nil) else {
-            throw IngestionError(source: source, .malformedMarkup(line: log.first?.line ?? 1, message: log.first?.message ?? "no root element"))
+            throw IngestionError(
+                source: source,
+                .malformedMarkup(line: log.first?.line ?? 1, message: log.first?.message ?? "no root element"))
         }
         return document
     }

@@ -16,14 +16,18 @@ public enum MediaTypeResolver {
         public var charset: String?
     }
 
-    public static func resolve(contentType: String?, name: String?, bytes: [UInt8], source: String) throws(IngestionError) -> Decision {
+    public static func resolve(contentType: String?, name: String?, bytes: [UInt8], source: String)
+        throws(IngestionError) -> Decision
+    {
         let header = contentType.map(ContentType.init)
         let charset = header?.charset
         let sniffed = ContentSniffer.sniff(bytes)
         switch sniffed {
         case .gzip: return Decision(mediaType: .gzip, charset: nil)
         case .pdf: return Decision(mediaType: .pdf, charset: nil)
-        case .binary(let what): throw IngestionError(source: source, .unsupportedMediaType("\(header?.mime ?? "unlabelled") (bytes are \(what))"))
+        case .binary(let what):
+            throw IngestionError(
+                source: source, .unsupportedMediaType("\(header?.mime ?? "unlabelled") (bytes are \(what))"))
         default: break
         }
         let fromExtension = name.flatMap(fileExtension).flatMap(MediaType.fromExtension)
@@ -32,7 +36,9 @@ public enum MediaTypeResolver {
             switch MediaType.fromMIME(header.mime) {
             case .known(let declared): return Decision(mediaType: refine(declared, sniffed: sniffed), charset: charset)
             case .weakPlainText:
-                if let fromExtension, fromExtension != .plainText { return Decision(mediaType: refine(fromExtension, sniffed: sniffed), charset: charset) }
+                if let fromExtension, fromExtension != .plainText {
+                    return Decision(mediaType: refine(fromExtension, sniffed: sniffed), charset: charset)
+                }
                 return Decision(mediaType: sniffedType(sniffed), charset: charset)
             case .unsupported: throw IngestionError(source: source, .unsupportedMediaType(header.mime))
             case .uninformative: break

@@ -6,13 +6,16 @@ public struct PlainTextExtractor: TextExtractor {
         let decoded = TextDecoder.decode(input.bytes, declared: input.declaredCharset)
         let raw = String(decoding: decoded.utf8, as: UTF8.self)
         let text = TextNormalizer.normalize(raw)
-        return Extraction(title: Self.title(of: raw), text: text, encoding: decoded.encoding, mediaType: input.mediaType)
+        return Extraction(
+            title: Self.title(of: raw), text: text, encoding: decoded.encoding, mediaType: input.mediaType)
     }
 
     /// A Markdown heading at the top: `# Title`, or a line underlined with `===`/`---`.
     static func title(of text: String) -> String? {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-            .prefix(8).map { String($0).trimmingASCIIWhitespace() }
+        var lines = text.split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+        )
+        .prefix(8).map { String($0).trimmingASCIIWhitespace() }
         while let first = lines.first, first.isEmpty { lines.removeFirst() }
         guard let first = lines.first else { return nil }
         if first.hasPrefix("# ") {

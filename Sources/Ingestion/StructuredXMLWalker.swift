@@ -146,7 +146,8 @@ struct StructuredXMLWalker {
     /// A key after another inside a key combination (DocBook `keycombo`, Mallard `keyseq`): the
     /// renderers show `Ctrl+C`, so the text gets the `+` too.
     private static func isKeyAfterKey(_ node: xmlNodePtr) -> Bool {
-        guard let parent = node.pointee.parent, parent.isElement, ["keyseq", "keycombo"].contains(parent.localName) else { return false }
+        guard let parent = node.pointee.parent, parent.isElement, ["keyseq", "keycombo"].contains(parent.localName)
+        else { return false }
         var previous = node.pointee.prev
         while let p = previous {
             if p.isElement { return true }
@@ -179,10 +180,19 @@ struct StructuredXMLWalker {
         func set(_ role: Role, _ names: String) {
             for n in names.split(separator: " ") { t[String(n)] = role }
         }
-        set(.drop, "indexterm remark comment revhistory titleabbrev links its:rules rules teiHeader facs graphic imagedata imageobject textobject videoobject audioobject script style")
-        set(.info, "info bookinfo articleinfo chapterinfo appendixinfo prefaceinfo partinfo sectioninfo sect1info sect2info sect3info sect4info sect5info refentryinfo refsect1info refsect2info refsect3info refsectioninfo setinfo referenceinfo glossaryinfo bibliographyinfo indexinfo docinfo")
+        set(
+            .drop,
+            "indexterm remark comment revhistory titleabbrev links its:rules rules teiHeader facs graphic imagedata imageobject textobject videoobject audioobject script style"
+        )
+        set(
+            .info,
+            "info bookinfo articleinfo chapterinfo appendixinfo prefaceinfo partinfo sectioninfo sect1info sect2info sect3info sect4info sect5info refentryinfo refsect1info refsect2info refsect3info refsectioninfo setinfo referenceinfo glossaryinfo bibliographyinfo indexinfo docinfo"
+        )
         set(.heading, "title subtitle bridgehead refentrytitle head refname")
-        set(.block, "para simpara formalpara p section sect1 sect2 sect3 sect4 sect5 simplesect chapter appendix preface article book part reference refentry refsect1 refsect2 refsect3 refsection refnamediv refsynopsisdiv refpurpose note tip warning caution important example informalexample figure informalfigure blockquote abstract epigraph sidebar glossary glossentry glossdef qandaset qandaentry question answer page div body front back text lg l caption variablelist varlistentry term terms synopsis-block dedication colophon legalnotice partintro msgset msgentry address literallayout-block")
+        set(
+            .block,
+            "para simpara formalpara p section sect1 sect2 sect3 sect4 sect5 simplesect chapter appendix preface article book part reference refentry refsect1 refsect2 refsect3 refsection refnamediv refsynopsisdiv refpurpose note tip warning caution important example informalexample figure informalfigure blockquote abstract epigraph sidebar glossary glossentry glossdef qandaset qandaentry question answer page div body front back text lg l caption variablelist varlistentry term terms synopsis-block dedication colophon legalnotice partintro msgset msgentry address literallayout-block"
+        )
         set(.list(ordered: false), "itemizedlist simplelist segmentedlist")
         set(.list(ordered: true), "orderedlist procedure steps substeps stepalternatives")
         set(.listItem, "listitem member item step seglistitem")
@@ -191,7 +201,10 @@ struct StructuredXMLWalker {
         set(.cell, "entry td th cell")
         set(.preformatted, "programlisting screen literallayout synopsis funcsynopsisinfo cmdsynopsis-pre pre eg")
         set(.lineBreak, "sbr lb br")
-        set(.inline, "emphasis literal command option filename replaceable link ulink xref olink application guilabel guimenu guimenuitem guibutton guisubmenu guiicon keycap keycombo keysym menuchoice shortcut userinput computeroutput systemitem envar varname function parameter classname constant type structname structfield markup tag sgmltag firstterm glossterm citetitle citerefentry manvolnum acronym abbrev trademark productname productnumber phrase email uri foreignphrase wordasword footnote footnoteref inlinemediaobject inlinegraphic subscript superscript errorcode errorname returnvalue prompt property symbol token database hardware interface exceptionname methodname package literal anchor app cmd gui guiseq key keyseq file em sys var span input output hi name date ref ptr foreign quote mentioned soCalled term-inline emph q a b i u code tt strong sup sub")
+        set(
+            .inline,
+            "emphasis literal command option filename replaceable link ulink xref olink application guilabel guimenu guimenuitem guibutton guisubmenu guiicon keycap keycombo keysym menuchoice shortcut userinput computeroutput systemitem envar varname function parameter classname constant type structname structfield markup tag sgmltag firstterm glossterm citetitle citerefentry manvolnum acronym abbrev trademark productname productnumber phrase email uri foreignphrase wordasword footnote footnoteref inlinemediaobject inlinegraphic subscript superscript errorcode errorname returnvalue prompt property symbol token database hardware interface exceptionname methodname package literal anchor app cmd gui guiseq key keyseq file em sys var span input output hi name date ref ptr foreign quote mentioned soCalled term-inline emph q a b i u code tt strong sup sub"
+        )
         return t
     }()
 }

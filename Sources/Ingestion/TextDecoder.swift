@@ -38,10 +38,12 @@ enum TextDecoder {
             switch l {
             case "utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8":
                 self = .utf8
-            case "utf-16", "utf-16le", "unicode", "ucs-2", "csunicode", "iso-10646-ucs-2", "unicodefeff": self = .utf16LittleEndian
+            case "utf-16", "utf-16le", "unicode", "ucs-2", "csunicode", "iso-10646-ucs-2", "unicodefeff":
+                self = .utf16LittleEndian
             case "utf-16be", "unicodefffe": self = .utf16BigEndian
             case "iso-8859-1", "iso8859-1", "iso_8859-1", "iso88591", "latin1", "l1", "cp819", "ibm819", "csisolatin1",
-                "iso-ir-100", "iso_8859-1:1987", "windows-1252", "cp1252", "x-cp1252", "us-ascii", "ascii", "ansi_x3.4-1968",
+                "iso-ir-100", "iso_8859-1:1987", "windows-1252", "cp1252", "x-cp1252", "us-ascii", "ascii",
+                "ansi_x3.4-1968",
                 "iso646-us", "us":
                 self = .windows1252
             default: self = .other(l)

@@ -42,7 +42,9 @@ public struct URLListSource: DocumentSource {
                 try URLValidator.validate(line)
                 references.append(DocumentReference(id: line, source: line, location: .url(line)))
             } catch {
-                references.append(DocumentReference(id: line, source: source, location: .failed(IngestionError(source: source, error.reason))))
+                references.append(
+                    DocumentReference(
+                        id: line, source: source, location: .failed(IngestionError(source: source, error.reason))))
             }
         }
         return references

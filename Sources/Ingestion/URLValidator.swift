@@ -16,7 +16,9 @@ enum URLValidator {
             throw IngestionError(source: url, .invalidURL("not an absolute URL (scheme://...)"))
         }
         let scheme = url[..<colon].lowercased()
-        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") }) else {
+        guard !scheme.isEmpty,
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") })
+        else {
             throw IngestionError(source: url, .invalidURL("malformed scheme"))
         }
         guard allowedSchemes.contains(scheme) else { throw IngestionError(source: url, .unsupportedScheme(scheme)) }

@@ -27,7 +27,10 @@ import Testing
     @Test func longParagraphBreaksAtSentencesThenWords() {
         let text = "Alpha beta gamma. Delta epsilon zeta eta theta iota kappa lambda mu. Nu xi."
         let chunks = Chunker(maxTokens: 4, counter: words).chunks(of: text, documentID: "d")
-        #expect(chunks.map(\.text) == ["Alpha beta gamma.", "Delta epsilon zeta eta", "theta iota kappa lambda", "mu. Nu xi."])
+        #expect(
+            chunks.map(\.text) == [
+                "Alpha beta gamma.", "Delta epsilon zeta eta", "theta iota kappa lambda", "mu. Nu xi.",
+            ])
         checkSlices(chunks, of: text, max: 4, counter: words)
     }
 

@@ -27,20 +27,34 @@ import Testing
     static let cases: [Case] = [
         Case(name: "empty.txt", bytes: [], outcome: .error("empty_document")),
         Case(name: "whitespace.txt", bytes: Array(" \n\t\r\n   \n".utf8), outcome: .error("empty_document")),
-        Case(name: "empty.html", bytes: Array("<html><head><title>t</title></head><body> </body></html>".utf8), outcome: .error("empty_document")),
-        Case(name: "only-script.html", bytes: Array("<html><body><script>var a = 1;</script></body></html>".utf8), outcome: .error("empty_document")),
-        Case(name: "nul-bytes.txt", bytes: Array("Hello".utf8) + [0, 0] + Array(" world".utf8) + [0], outcome: .text("Hello world")),
-        Case(name: "nul-bytes.html", bytes: Array("<p>Hel".utf8) + [0] + Array("lo</p><p>after</p>".utf8), outcome: .text("Hello\n\nafter")),
         Case(
-            name: "utf16le-bom.txt", bytes: [0xFF, 0xFE] + Array("Grüße\r\nzweite Zeile".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] },
+            name: "empty.html", bytes: Array("<html><head><title>t</title></head><body> </body></html>".utf8),
+            outcome: .error("empty_document")),
+        Case(
+            name: "only-script.html", bytes: Array("<html><body><script>var a = 1;</script></body></html>".utf8),
+            outcome: .error("empty_document")),
+        Case(
+            name: "nul-bytes.txt", bytes: Array("Hello".utf8) + [0, 0] + Array(" world".utf8) + [0],
+            outcome: .text("Hello world")),
+        Case(
+            name: "nul-bytes.html", bytes: Array("<p>Hel".utf8) + [0] + Array("lo</p><p>after</p>".utf8),
+            outcome: .text("Hello\n\nafter")),
+        Case(
+            name: "utf16le-bom.txt",
+            bytes: [0xFF, 0xFE] + Array("Grüße\r\nzweite Zeile".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] },
             outcome: .text("Grüße zweite Zeile")),
         Case(
-            name: "utf16be-bom.html", bytes: [0xFE, 0xFF] + Array("<html><body><p>Grüße</p></body></html>".utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] },
+            name: "utf16be-bom.html",
+            bytes: [0xFE, 0xFF]
+                + Array("<html><body><p>Grüße</p></body></html>".utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] },
             outcome: .text("Grüße")),
-        Case(name: "undeclared-latin1.txt", bytes: Array("Un ".utf8) + latin1Cafe + Array(" noir".utf8), outcome: .text("Un café noir")),
+        Case(
+            name: "undeclared-latin1.txt", bytes: Array("Un ".utf8) + latin1Cafe + Array(" noir".utf8),
+            outcome: .text("Un café noir")),
         Case(
             name: "latin1-under-utf8-label.html",
-            bytes: Array("<html><head><meta charset=\"utf-8\"></head><body><p>".utf8) + latin1Cafe + Array("</p></body></html>".utf8),
+            bytes: Array("<html><head><meta charset=\"utf-8\"></head><body><p>".utf8) + latin1Cafe
+                + Array("</p></body></html>".utf8),
             outcome: .text("café")),
         Case(
             name: "utf8-under-latin1-label.html",
@@ -48,10 +62,12 @@ import Testing
             outcome: .text("café crème")),
         Case(
             name: "utf8-under-latin1-declaration.xml",
-            bytes: Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><doc><para>café</para></doc>".utf8), outcome: .text("café")),
+            bytes: Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><doc><para>café</para></doc>".utf8),
+            outcome: .text("café")),
         Case(
             name: "latin1-under-utf8-declaration.xml",
-            bytes: Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?><doc><para>".utf8) + latin1Cafe + Array("</para></doc>".utf8),
+            bytes: Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?><doc><para>".utf8) + latin1Cafe
+                + Array("</para></doc>".utf8),
             outcome: .text("café")),
         Case(
             name: "truncated-mid-tag.html", bytes: Array("<html><body><p>First paragraph.</p><p>Second one<di".utf8),
@@ -60,16 +76,28 @@ import Testing
             name: "truncated-mid-utf8.html", bytes: Array("<html><body><p>Crème brûlée ".utf8) + [0xC3],
             outcome: .text("Crème brûlée")),
         Case(
-            name: "truncated-in-script.html", bytes: Array("<html><body><p>Visible text.</p><script>var secret = 'do not show".utf8),
+            name: "truncated-in-script.html",
+            bytes: Array("<html><body><p>Visible text.</p><script>var secret = 'do not show".utf8),
             outcome: .text("Visible text.")),
         Case(
-            name: "truncated.xml", bytes: Array("<?xml version=\"1.0\"?><article><title>T</title><para>Complete para.</para><para>Cut o".utf8),
+            name: "truncated.xml",
+            bytes: Array("<?xml version=\"1.0\"?><article><title>T</title><para>Complete para.</para><para>Cut o".utf8),
             outcome: .contains(["Complete para."], excluding: [])),
-        Case(name: "deep-nesting.html", bytes: Array((String(repeating: "<div>", count: 10_000) + "deep text").utf8), outcome: .error("nesting_too_deep")),
-        Case(name: "deep-nesting.xml", bytes: Array((String(repeating: "<a>", count: 10_000) + "x" + String(repeating: "</a>", count: 10_000)).utf8), outcome: .error("nesting_too_deep")),
-        Case(name: "image.html", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13], outcome: .error("unsupported_media_type")),
+        Case(
+            name: "deep-nesting.html", bytes: Array((String(repeating: "<div>", count: 10_000) + "deep text").utf8),
+            outcome: .error("nesting_too_deep")),
+        Case(
+            name: "deep-nesting.xml",
+            bytes: Array(
+                (String(repeating: "<a>", count: 10_000) + "x" + String(repeating: "</a>", count: 10_000)).utf8),
+            outcome: .error("nesting_too_deep")),
+        Case(
+            name: "image.html", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13],
+            outcome: .error("unsupported_media_type")),
         Case(name: "document.pdf", bytes: Array("%PDF-1.4\n%âãÏÓ\n".utf8), outcome: .error("unsupported_media_type")),
-        Case(name: "corrupt.html.gz", bytes: [0x1F, 0x8B, 0x08, 0x00, 0xFF, 0xFF, 0xFF, 0xFF], outcome: .error("compressed_content")),
+        Case(
+            name: "corrupt.html.gz", bytes: [0x1F, 0x8B, 0x08, 0x00, 0xFF, 0xFF, 0xFF, 0xFF],
+            outcome: .error("compressed_content")),
     ]
 
     @Test(arguments: cases)
@@ -170,7 +198,9 @@ import Testing
     }
 
     @Test func inlineJSONTextThatIsHTMLIsSniffed() async throws {
-        let reference = DocumentReference(id: "x", source: "in.jsonl:1", location: .inline(bytes: Array("<p>Hi <b>there</b></p>".utf8)), declaredMediaType: "text/plain")
+        let reference = DocumentReference(
+            id: "x", source: "in.jsonl:1", location: .inline(bytes: Array("<p>Hi <b>there</b></p>".utf8)),
+            declaredMediaType: "text/plain")
         let document = try await DocumentLoader().load(reference)
         #expect(document.mediaType == .html)
         #expect(document.text == "Hi there")
@@ -186,7 +216,10 @@ import Testing
         }
         do throws(IngestionError) {
             let e = try loader.extract(bytes: bytes, name: path, contentType: nil, source: path)
-            return .success(Document(id: path, source: path, mediaType: e.mediaType, title: e.title, byteSize: bytes.count, encoding: e.encoding, text: e.text))
+            return .success(
+                Document(
+                    id: path, source: path, mediaType: e.mediaType, title: e.title, byteSize: bytes.count,
+                    encoding: e.encoding, text: e.text))
         } catch {
             return .failure(error)
         }

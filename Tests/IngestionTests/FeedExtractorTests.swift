@@ -5,7 +5,8 @@ import Testing
 /// Atom and RSS feeds (hand-written fixtures; see Fixtures/README.md).
 @Suite struct FeedExtractorTests {
     func load(_ file: String) throws -> Extraction {
-        try DocumentLoader().extract(bytes: try Fixtures.bytes("feeds/" + file), name: file, contentType: nil, source: file)
+        try DocumentLoader().extract(
+            bytes: try Fixtures.bytes("feeds/" + file), name: file, contentType: nil, source: file)
     }
 
     @Test func atomEntriesBecomeTitlesAndSummaries() throws {
@@ -53,7 +54,8 @@ import Testing
             <channel><title>Planet</title></channel>
             <item><title>Post</title><description>Plain words.</description></item></rdf:RDF>
             """
-        let e = try DocumentLoader().extract(bytes: Array(rdf.utf8), name: "feed", contentType: "application/rdf+xml", source: "feed")
+        let e = try DocumentLoader().extract(
+            bytes: Array(rdf.utf8), name: "feed", contentType: "application/rdf+xml", source: "feed")
         #expect(e.mediaType == .rss)
         #expect(e.text == "Planet\n\nPost\n\nPlain words.")
     }

@@ -16,7 +16,9 @@ import Testing
         var testDescription: String { file }
     }
 
-    static let pythonNavigation = ["Previous topic", "Next topic", "Report a Bug", "Show Source", "Quick search", "Python Software Foundation"]
+    static let pythonNavigation = [
+        "Previous topic", "Next topic", "Report a Bug", "Show Source", "Quick search", "Python Software Foundation",
+    ]
 
     static let realPages: [RealPage] = [
         RealPage(
@@ -26,16 +28,27 @@ import Testing
                 "Be cautious when parsing JSON data from untrusted sources.", ">>> import json\n>>> json.dumps(",
             ], navigation: pythonNavigation),
         RealPage(
-            file: "python-library-os.path.html", title: "os.path — Common pathname manipulations — Python 3.11.2 documentation",
-            body: ["This module implements some useful functions on pathnames.", "Unlike a Unix shell, Python does not do any automatic path expansions."],
+            file: "python-library-os.path.html",
+            title: "os.path — Common pathname manipulations — Python 3.11.2 documentation",
+            body: [
+                "This module implements some useful functions on pathnames.",
+                "Unlike a Unix shell, Python does not do any automatic path expansions.",
+            ],
             navigation: pythonNavigation),
         RealPage(
-            file: "python-tutorial-introduction.html", title: "3. An Informal Introduction to Python — Python 3.11.2 documentation",
-            body: ["In the following examples, input and output are distinguished", "0,1,1,2,3,5,8,13,21,34,55,89,144,233,377,610,987,"],
+            file: "python-tutorial-introduction.html",
+            title: "3. An Informal Introduction to Python — Python 3.11.2 documentation",
+            body: [
+                "In the following examples, input and output are distinguished",
+                "0,1,1,2,3,5,8,13,21,34,55,89,144,233,377,610,987,",
+            ],
             navigation: pythonNavigation),
         RealPage(
             file: "git-add.html", title: "git-add(1)",
-            body: ["git-add - Add file contents to the index", "This command updates the index using the current content found in the working tree"],
+            body: [
+                "git-add - Add file contents to the index",
+                "This command updates the index using the current content found in the working tree",
+            ],
             navigation: ["Last updated"]),
         RealPage(
             file: "gittutorial.html", title: "gittutorial(7)",
@@ -51,7 +64,9 @@ import Testing
             navigation: ["Download the ebook", "Chapter 6. Maintenance and Updates: The APT Tools"]),
         RealPage(
             file: "debian-handbook-index.html", title: "The Debian Administrator's Handbook",
-            body: ["Debian Bullseye from Discovery to Mastery", "This book is available under the terms of two licenses"],
+            body: [
+                "Debian Bullseye from Discovery to Mastery", "This book is available under the terms of two licenses",
+            ],
             navigation: ["Download the ebook", "1.1. A Multi-Platform Operating System"]),
     ]
 
@@ -94,7 +109,10 @@ import Testing
     // MARK: Rules on small pages
 
     func html(_ body: String, head: String = "<title>T</title>") throws -> Extraction {
-        try HTMLExtractor().extract(ExtractionInput(bytes: Array("<!DOCTYPE html><html><head>\(head)</head><body>\(body)</body></html>".utf8), source: "page.html", mediaType: .html))
+        try HTMLExtractor().extract(
+            ExtractionInput(
+                bytes: Array("<!DOCTYPE html><html><head>\(head)</head><body>\(body)</body></html>".utf8),
+                source: "page.html", mediaType: .html))
     }
 
     @Test func hiddenElementsAreDropped() throws {
@@ -115,19 +133,25 @@ import Testing
     }
 
     @Test func headerInsideArticleIsKept() throws {
-        let text = try html("<header>Site banner</header><article><header><h1>Post title</h1></header><p>Post body.</p></article>").text
+        let text = try html(
+            "<header>Site banner</header><article><header><h1>Post title</h1></header><p>Post body.</p></article>"
+        ).text
         #expect(text == "Post title\n\nPost body.")
     }
 
     @Test func mainIsPreferredOverLinkHeavyNavigation() throws {
         let links = (1...30).map { "<li><a href=\"/p\($0)\">Page number \($0)</a></li>" }.joined()
-        let text = try html("<div class=\"menu-wrapper\"><ul>\(links)</ul></div><div id=\"x\"><ul>\(links)</ul></div><main><h1>Real title</h1><p>The real content of the page.</p></main>").text
+        let text = try html(
+            "<div class=\"menu-wrapper\"><ul>\(links)</ul></div><div id=\"x\"><ul>\(links)</ul></div><main><h1>Real title</h1><p>The real content of the page.</p></main>"
+        ).text
         #expect(text == "Real title\n\nThe real content of the page.")
     }
 
     @Test func linkDenseBlocksAreDroppedWithoutMain() throws {
         let links = (1...20).map { "<a href=\"/p\($0)\">Link \($0)</a> " }.joined()
-        let text = try html("<div>\(links)</div><div><p>First paragraph with a <a href=\"/x\">link</a> inside.</p><p>Second paragraph.</p></div>").text
+        let text = try html(
+            "<div>\(links)</div><div><p>First paragraph with a <a href=\"/x\">link</a> inside.</p><p>Second paragraph.</p></div>"
+        ).text
         #expect(text == "First paragraph with a link inside.\n\nSecond paragraph.")
     }
 
@@ -176,7 +200,9 @@ import Testing
     }
 
     @Test func metaCharsetWindows1252() throws {
-        let bytes: [UInt8] = Array("<html><head><meta charset=\"windows-1252\"></head><body><p>".utf8) + [0x93, 0x41, 0x94, 0x20, 0x80] + Array("</p></body></html>".utf8)
+        let bytes: [UInt8] =
+            Array("<html><head><meta charset=\"windows-1252\"></head><body><p>".utf8) + [0x93, 0x41, 0x94, 0x20, 0x80]
+            + Array("</p></body></html>".utf8)
         let e = try HTMLExtractor().extract(ExtractionInput(bytes: bytes, source: "x", mediaType: .html))
         #expect(e.text == "\u{201C}A\u{201D} \u{20AC}")
         #expect(e.encoding == "windows-1252")
@@ -184,19 +210,26 @@ import Testing
 
     @Test func metaCharsetOfAnotherFamilyGoesThroughIconv() throws {
         // ISO-8859-2: 0xB1 is U+0105 LATIN SMALL LETTER A WITH OGONEK.
-        let bytes: [UInt8] = Array("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-2\"></head><body><p>".utf8) + [0xB1] + Array("</p></body></html>".utf8)
+        let bytes: [UInt8] =
+            Array(
+                "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-2\"></head><body><p>"
+                    .utf8) + [0xB1] + Array("</p></body></html>".utf8)
         let e = try HTMLExtractor().extract(ExtractionInput(bytes: bytes, source: "x", mediaType: .html))
         #expect(e.text == "\u{0105}")
         #expect(e.encoding == "iso-8859-2")
     }
 
     @Test func headerCharsetBeatsMeta() throws {
-        let bytes: [UInt8] = Array("<html><head><meta charset=\"utf-8\"></head><body><p>".utf8) + [0xB1] + Array("</p></body></html>".utf8)
-        let e = try HTMLExtractor().extract(ExtractionInput(bytes: bytes, source: "x", mediaType: .html, declaredCharset: "iso-8859-2"))
+        let bytes: [UInt8] =
+            Array("<html><head><meta charset=\"utf-8\"></head><body><p>".utf8) + [0xB1]
+            + Array("</p></body></html>".utf8)
+        let e = try HTMLExtractor().extract(
+            ExtractionInput(bytes: bytes, source: "x", mediaType: .html, declaredCharset: "iso-8859-2"))
         #expect(e.text == "\u{0105}")
     }
 
     private func extractFixture(_ file: String) throws -> Extraction {
-        try DocumentLoader().extract(bytes: try Fixtures.bytes("debian-docs/" + file), name: file, contentType: nil, source: file)
+        try DocumentLoader().extract(
+            bytes: try Fixtures.bytes("debian-docs/" + file), name: file, contentType: nil, source: file)
     }
 }

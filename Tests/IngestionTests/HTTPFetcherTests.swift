@@ -6,11 +6,14 @@ import Testing
 /// The fetcher against `TestHTTPServer` on 127.0.0.1. Timeouts are a second or less so the
 /// suite stays fast.
 @Suite struct HTTPFetcherTests {
-    static let page = "<!DOCTYPE html><html><head><title>Hello</title></head><body><p>Hello from loopback.</p></body></html>"
+    static let page =
+        "<!DOCTYPE html><html><head><title>Hello</title></head><body><p>Hello from loopback.</p></body></html>"
 
     func server() throws -> TestHTTPServer {
         let s = try TestHTTPServer()
-        s.route("/ok") { _, c in c.respond(status: 200, headers: ["Content-Type": "text/html; charset=utf-8"], body: Self.page) }
+        s.route("/ok") { _, c in
+            c.respond(status: 200, headers: ["Content-Type": "text/html; charset=utf-8"], body: Self.page)
+        }
         s.route("/missing") { _, c in c.respond(status: 404, reason: "Not Found", body: "nope") }
         s.route("/slow") { _, c in
             Thread.sleep(forTimeInterval: 3)
@@ -46,9 +49,14 @@ import Testing
                 c.respond(status: 302, reason: "Found", headers: ["Location": "/chain/\(n - 1)"], body: "")
             }
         }
-        s.route("/loop/a") { _, c in c.respond(status: 301, reason: "Moved", headers: ["Location": "/loop/b"], body: "") }
-        s.route("/loop/b") { _, c in c.respond(status: 307, reason: "Moved", headers: ["Location": "\(s.baseURL)/loop/a"], body: "") }
-        s.route("/to-file") { _, c in c.respond(status: 302, reason: "Found", headers: ["Location": "file:///etc/passwd"], body: "") }
+        s.route("/loop/a") { _, c in c.respond(status: 301, reason: "Moved", headers: ["Location": "/loop/b"], body: "")
+        }
+        s.route("/loop/b") { _, c in
+            c.respond(status: 307, reason: "Moved", headers: ["Location": "\(s.baseURL)/loop/a"], body: "")
+        }
+        s.route("/to-file") { _, c in
+            c.respond(status: 302, reason: "Found", headers: ["Location": "file:///etc/passwd"], body: "")
+        }
         s.route("/big-with-length") { _, c in c.respond(status: 200, body: [UInt8](repeating: 0x61, count: 300_000)) }
         s.route("/big-chunked") { _, c in
             c.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
@@ -61,13 +69,18 @@ import Testing
             c.send(String(repeating: "t", count: 100))
         }
         s.route("/latin1-labelled-utf8") { _, c in
-            c.respond(status: 200, headers: ["Content-Type": "text/html; charset=utf-8"], body: Array("<p>Caf".utf8) + [0xE9] + Array(" au lait</p>".utf8))
+            c.respond(
+                status: 200, headers: ["Content-Type": "text/html; charset=utf-8"],
+                body: Array("<p>Caf".utf8) + [0xE9] + Array(" au lait</p>".utf8))
         }
         s.route("/utf8-labelled-latin1") { _, c in
-            c.respond(status: 200, headers: ["Content-Type": "text/html; charset=ISO-8859-1"], body: "<p>Café au lait</p>")
+            c.respond(
+                status: 200, headers: ["Content-Type": "text/html; charset=ISO-8859-1"], body: "<p>Café au lait</p>")
         }
         s.route("/gzip") { _, c in
-            c.respond(status: 200, headers: ["Content-Type": "text/html", "Content-Encoding": "gzip"], body: (try? Fixtures.bytes("hostile/gzipped.html")) ?? [])
+            c.respond(
+                status: 200, headers: ["Content-Type": "text/html", "Content-Encoding": "gzip"],
+                body: (try? Fixtures.bytes("hostile/gzipped.html")) ?? [])
         }
         s.route("/hold/") { _, c in
             // Busy from request to just before the response, so a client that waits for the
@@ -81,7 +94,9 @@ import Testing
     }
 
     func fetcher(_ configure: (inout FetchOptions) -> Void = { _ in }) -> HTTPFetcher {
-        var options = FetchOptions(connectTimeout: 1, totalTimeout: 1, maxBodyBytes: 100_000, maxRetries: 2, initialBackoff: 0.05, maxBackoff: 2)
+        var options = FetchOptions(
+            connectTimeout: 1, totalTimeout: 1, maxBodyBytes: 100_000, maxRetries: 2, initialBackoff: 0.05,
+            maxBackoff: 2)
         configure(&options)
         return HTTPFetcher(options: options)
     }
@@ -121,18 +136,22 @@ import Testing
         let s = try server()
         defer { s.stop() }
         let start = Date()
-        let e = await error { () async throws(IngestionError) in try await fetcher { $0.totalTimeout = 0.5 }.fetch(s.baseURL + "/slow") }
+        let e = await error { () async throws(IngestionError) in
+            try await fetcher { $0.totalTimeout = 0.5 }.fetch(s.baseURL + "/slow")
+        }
         #expect(e?.kind == "timeout")
-        #expect(Date().timeIntervalSince(start) < 2)
+        #expect(Date().timeIntervalSince(start) < 2.9)  // the server answers after 3 s
     }
 
     @Test func tricklingBodyTimesOut() async throws {
         let s = try server()
         defer { s.stop() }
         let start = Date()
-        let e = await error { () async throws(IngestionError) in try await fetcher { $0.totalTimeout = 0.8 }.fetch(s.baseURL + "/trickle") }
+        let e = await error { () async throws(IngestionError) in
+            try await fetcher { $0.totalTimeout = 0.8 }.fetch(s.baseURL + "/trickle")
+        }
         #expect(e == IngestionError(source: s.baseURL + "/trickle", .timeout(seconds: 0.8)))
-        #expect(Date().timeIntervalSince(start) < 2)
+        #expect(Date().timeIntervalSince(start) < 5)  // the body takes 10 s
     }
 
     @Test func serviceUnavailableThenSuccessHonoursRetryAfter() async throws {
@@ -226,7 +245,8 @@ import Testing
     }
 
     @Test func fileURLsAreFetched() async throws {
-        let response = try await fetcher { $0.maxBodyBytes = 1 << 20 }.fetch("file://" + Fixtures.path("feeds/atom.xml"))
+        let response = try await fetcher { $0.maxBodyBytes = 1 << 20 }.fetch(
+            "file://" + Fixtures.path("feeds/atom.xml"))
         #expect(response.info.status == 0)
         #expect(String(decoding: response.body, as: UTF8.self).contains("Example Release Notes"))
     }
@@ -248,8 +268,10 @@ import Testing
     // MARK: Through the loader
 
     func load(_ url: String) async throws -> Document {
-        let options = DocumentLoader.Options(maxBytes: 100_000, fetch: FetchOptions(connectTimeout: 1, totalTimeout: 1, maxBodyBytes: 100_000))
-        return try await DocumentLoader(options: options).load(DocumentReference(id: url, source: url, location: .url(url)))
+        let options = DocumentLoader.Options(
+            maxBytes: 100_000, fetch: FetchOptions(connectTimeout: 1, totalTimeout: 1, maxBodyBytes: 100_000))
+        return try await DocumentLoader(options: options).load(
+            DocumentReference(id: url, source: url, location: .url(url)))
     }
 
     @Test func wrongCharsetHeadersAreOverruledByTheBytes() async throws {
@@ -274,7 +296,11 @@ import Testing
         #expect(document.id == s.baseURL + "/ok")
         #expect(document.title == "Hello")
         #expect(document.text == "Hello from loopback.")
-        #expect(document.fetch == FetchInfo(finalURL: s.baseURL + "/ok", status: 200, contentType: "text/html; charset=utf-8", redirects: 0, attempts: 1))
+        #expect(
+            document.fetch
+                == FetchInfo(
+                    finalURL: s.baseURL + "/ok", status: 200, contentType: "text/html; charset=utf-8", redirects: 0,
+                    attempts: 1))
         #expect(document.fetchSeconds > 0)
     }
 }

@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct MediaTypeResolverTests {
     func type(_ contentType: String?, _ name: String?, _ text: String) throws -> MediaType {
-        try MediaTypeResolver.resolve(contentType: contentType, name: name, bytes: Array(text.utf8), source: "s").mediaType
+        try MediaTypeResolver.resolve(contentType: contentType, name: name, bytes: Array(text.utf8), source: "s")
+            .mediaType
     }
 
     @Test func contentTypeThenExtensionThenSniffing() throws {
@@ -20,7 +21,9 @@ import Testing
     @Test func bytesRefineLabels() throws {
         // Raw-file hosts send text/plain for everything.
         #expect(try type("text/plain", "http://h/raw/page.html", "<p>x") == .html)
-        #expect(try type("text/plain", nil, "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"/>") == .atom)
+        #expect(
+            try type("text/plain", nil, "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"/>") == .atom
+        )
         #expect(try type("text/plain", "notes.txt", "just text <b>") == .plainText)
         // HTML under an XML label; a feed under a generic XML label.
         #expect(try type("application/xml", nil, "<!DOCTYPE html><html>") == .html)
@@ -30,10 +33,13 @@ import Testing
 
     @Test func magicNumbersBeatEveryLabel() throws {
         let gzip: [UInt8] = [0x1F, 0x8B, 0x08, 0x00]
-        #expect(try MediaTypeResolver.resolve(contentType: "text/html", name: "a.html", bytes: gzip, source: "s").mediaType == .gzip)
+        #expect(
+            try MediaTypeResolver.resolve(contentType: "text/html", name: "a.html", bytes: gzip, source: "s").mediaType
+                == .gzip)
         #expect(try type("text/html", "a.html", "%PDF-1.7\n") == .pdf)
         #expect(throws: IngestionError.self) {
-            try MediaTypeResolver.resolve(contentType: nil, name: "a.html", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A], source: "s")
+            try MediaTypeResolver.resolve(
+                contentType: nil, name: "a.html", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A], source: "s")
         }
         #expect(throws: IngestionError(source: "s", .unsupportedMediaType("image/png"))) {
             try type("image/png", "x", "not really")
@@ -42,14 +48,17 @@ import Testing
 
     @Test func binaryIsRefusedButAFewNULsAreText() throws {
         #expect(throws: IngestionError(source: "s", .unsupportedMediaType("unlabelled (bytes are binary data)"))) {
-            try MediaTypeResolver.resolve(contentType: nil, name: "data.bin", bytes: [UInt8](repeating: 1, count: 100), source: "s")
+            try MediaTypeResolver.resolve(
+                contentType: nil, name: "data.bin", bytes: [UInt8](repeating: 1, count: 100), source: "s")
         }
         #expect(try type(nil, nil, "text with \u{0} one NUL and lots of ordinary characters around it") == .plainText)
     }
 
     @Test func utf16MarkupIsSniffedThroughTheBOM() throws {
-        let bytes: [UInt8] = [0xFF, 0xFE] + Array("<html><body>x".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
-        #expect(try MediaTypeResolver.resolve(contentType: nil, name: nil, bytes: bytes, source: "s").mediaType == .html)
+        let bytes: [UInt8] =
+            [0xFF, 0xFE] + Array("<html><body>x".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        #expect(
+            try MediaTypeResolver.resolve(contentType: nil, name: nil, bytes: bytes, source: "s").mediaType == .html)
     }
 
     @Test func contentTypeParsing() {

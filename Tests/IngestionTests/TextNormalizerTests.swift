@@ -15,7 +15,9 @@ import Testing
 
     @Test func indentedAndFencedCodeIsVerbatim() {
         let input = "Code:\n\n    let x = 1\n        nested\n\n```swift\nlet  y = 2\n\n   z\n```\nafter"
-        #expect(TextNormalizer.normalize(input) == "Code:\n\n    let x = 1\n        nested\n\n```swift\nlet  y = 2\n\n   z\n```\n\nafter")
+        #expect(
+            TextNormalizer.normalize(input)
+                == "Code:\n\n    let x = 1\n        nested\n\n```swift\nlet  y = 2\n\n   z\n```\n\nafter")
     }
 
     @Test func onlyWhitespaceBecomesEmpty() {

@@ -7,7 +7,8 @@ import Testing
 /// external entities, deep nesting. libxml2 here is 2.9.14 (Debian 12).
 @Suite struct XMLExtractorTests {
     func fixture(_ file: String) throws -> Extraction {
-        try DocumentLoader().extract(bytes: try Fixtures.bytes("debian-docs/" + file), name: file, contentType: nil, source: file)
+        try DocumentLoader().extract(
+            bytes: try Fixtures.bytes("debian-docs/" + file), name: file, contentType: nil, source: file)
     }
 
     func xml(_ text: String, source: String = "doc.xml") throws(IngestionError) -> Extraction {
@@ -18,8 +19,12 @@ import Testing
         let e = try fixture("gnumeric-analysis-goalseek.xml")
         #expect(e.mediaType == .xml)
         #expect(e.title == "Goal Seek Tool")
-        #expect(e.text.hasPrefix("Goal Seek Tool\n\nUse Goal Seek Tool to search for a value of a single model variable"))
-        #expect(e.text.contains("\n\nUsing the Tool\n\nFirst, select the ``Goal Seek...''  tool item".replacingOccurrences(of: "  ", with: " ")))
+        #expect(
+            e.text.hasPrefix("Goal Seek Tool\n\nUse Goal Seek Tool to search for a value of a single model variable"))
+        #expect(
+            e.text.contains(
+                "\n\nUsing the Tool\n\nFirst, select the ``Goal Seek...''  tool item".replacingOccurrences(
+                    of: "  ", with: " ")))
     }
 
     @Test func docBookMasterFileLoadsNoDTDAndExpandsNoEntities() throws {
@@ -44,7 +49,8 @@ import Testing
         let e = try fixture("gnome-help-a11y-bouncekeys.page")
         #expect(e.title == "Turn on bounce keys")
         #expect(e.text.contains("Turn on bounce keys to ignore key presses that are rapidly repeated."))
-        #expect(e.text.contains("\n1. Open the Activities overview and start typing Settings.\n2. Click on Settings.\n"))
+        #expect(
+            e.text.contains("\n1. Open the Activities overview and start typing Settings.\n2. Click on Settings.\n"))
         for metadata in ["Shaun McCance", "Ignore quickly-repeated key presses"] {
             #expect(raw.contains(metadata))
             #expect(!e.text.contains(metadata))
@@ -69,13 +75,17 @@ import Testing
     }
 
     @Test func malformedXHTMLFallsBackToTheHTMLParser() throws {
-        let bytes = Array("<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><p>Unclosed <br> tag & stray ampersand</p></body></html>".utf8)
+        let bytes = Array(
+            "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><p>Unclosed <br> tag & stray ampersand</p></body></html>"
+                .utf8)
         let e = try XMLExtractor().extract(ExtractionInput(bytes: bytes, source: "x.xhtml", mediaType: .xhtml))
         #expect(e.text == "Unclosed tag & stray ampersand")
     }
 
     @Test func unknownVocabularyUsesMixedContent() throws {
-        let e = try xml("<notes><note><head>First</head><body>Run <cmd>make</cmd> now.</body></note><note><body>Second</body></note></notes>")
+        let e = try xml(
+            "<notes><note><head>First</head><body>Run <cmd>make</cmd> now.</body></note><note><body>Second</body></note></notes>"
+        )
         #expect(e.text == "First\n\nRun make now.\n\nSecond")
     }
 
@@ -89,7 +99,10 @@ import Testing
         }
         doc += "]>\n<lolz>&lol9;</lolz>\n"
         let start = Date()
-        #expect(throws: IngestionError(source: "bomb.xml", .entityExpansion("entity references nest in a loop or expand exponentially"))) {
+        #expect(
+            throws: IngestionError(
+                source: "bomb.xml", .entityExpansion("entity references nest in a loop or expand exponentially"))
+        ) {
             try xml(doc, source: "bomb.xml")
         }
         #expect(Date().timeIntervalSince(start) < 2)
@@ -97,7 +110,9 @@ import Testing
 
     @Test func quadraticBlowupFailsFast() throws {
         let entity = String(repeating: "a", count: 50_000)
-        let doc = "<?xml version=\"1.0\"?>\n<!DOCTYPE kaboom [<!ENTITY a \"\(entity)\">]>\n<kaboom>" + String(repeating: "&a;", count: 50_000) + "</kaboom>\n"
+        let doc =
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE kaboom [<!ENTITY a \"\(entity)\">]>\n<kaboom>"
+            + String(repeating: "&a;", count: 50_000) + "</kaboom>\n"
         let start = Date()
         do {
             _ = try xml(doc, source: "quadratic.xml")
@@ -134,7 +149,9 @@ import Testing
     @Test func externalEntityToLoopbackIsNotFetched() throws {
         let server = try TestHTTPServer()
         defer { server.stop() }
-        server.route("/") { _, c in c.respond(status: 200, headers: ["Content-Type": "text/plain"], body: "FETCHED-SECRET") }
+        server.route("/") { _, c in
+            c.respond(status: 200, headers: ["Content-Type": "text/plain"], body: "FETCHED-SECRET")
+        }
         for doc in [
             "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"\(server.baseURL)/entity\">]><r>before &x; after</r>",
             "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY % p SYSTEM \"\(server.baseURL)/pe\"> %p;]><r>before after</r>",
@@ -151,7 +168,9 @@ import Testing
 
     @Test func deepNestingIsRefused() throws {
         let doc = String(repeating: "<a>", count: 10_000) + "deep" + String(repeating: "</a>", count: 10_000)
-        #expect(throws: IngestionError(source: "deep.xml", .nestingTooDeep(limit: 256))) { try xml(doc, source: "deep.xml") }
+        #expect(throws: IngestionError(source: "deep.xml", .nestingTooDeep(limit: 256))) {
+            try xml(doc, source: "deep.xml")
+        }
     }
 
     @Test func malformedXMLNamesTheLine() throws {
