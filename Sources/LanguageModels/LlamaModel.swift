@@ -64,6 +64,10 @@ public final class LlamaModel: @unchecked Sendable {
     private let workspace = Workspace()
     /// Steps with at most this many tokens use the quantized decode path.
     public var quantizedRowLimit = 8
+    /// Rows the activation buffers hold (the largest step so far): bounded by the stride times
+    /// the batch, whatever the prompt length.
+    public var activationRows: Int { workspace.tokens }
+
     /// Whether the output projection (logits) may use the quantized path too.
     public var quantizedOutput = true
     private let lock = NSLock()

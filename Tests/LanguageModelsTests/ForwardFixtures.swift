@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// The committed outputs of `tools/reference/make_forward_fixtures.py` (Hugging Face
+/// `transformers`, float32); format in `Fixtures/README.md`.
+enum ForwardFixtures {
+    static func directory() throws -> URL {
+        try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).appendingPathComponent("forward")
+    }
+
+    static func json(_ relative: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: directory().appendingPathComponent(relative))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// Little-endian float32 values of a fixture file.
+    static func floats(_ relative: String) throws -> [Float] {
+        let data = try Data(contentsOf: directory().appendingPathComponent(relative))
+        return data.withUnsafeBytes { raw in
+            (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+
+    /// The SmolLM2 prompts (`smollm2/*.json`), by name.
+    static func smolPrompts() throws -> [String] {
+        let dir = try directory().appendingPathComponent("smollm2")
+        return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }
+            .map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// The tiny random models (`tiny/<name>/`).
+    static func tinyModels() throws -> [String] {
+        let dir = try directory().appendingPathComponent("tiny")
+        return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
+            FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).appendingPathComponent("reference.json").path)
+        }.sorted()
+    }
+}
+
+/// Where the tests find the shipped model: `$EASYKV_MODEL`, else `models/` at the repository root.
+enum TestModel {
+    static var path: String? {
+        if let env = ProcessInfo.processInfo.environment["EASYKV_MODEL"], FileManager.default.fileExists(atPath: env) {
+            return env
+        }
+        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        for _ in 0..<4 {
+            dir = dir.deletingLastPathComponent()
+            let candidate = dir.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    static func require() throws -> String {
+        try #require(path, "default model not found; run `make model`")
+    }
+}
+
+/// The largest absolute difference between two equally long arrays.
+func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count)
+    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+/// Ids of the `k` largest values, highest first (ties to the lower id).
+func topIDs(_ logits: ArraySlice<Float>, _ k: Int) -> [Int] {
+    let base = logits.startIndex
+    return logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(k).map { $0 - base }
+}
