@@ -39,7 +39,9 @@ let package = Package(
         .target(name: "Ingestion", dependencies: ["CLibXML2", "CCurl"]),
         .target(
             name: "BatchPipeline",
-            dependencies: ["Ingestion", "LanguageModels", .product(name: "Yams", package: "Yams")]),
+            dependencies: [
+                "Ingestion", "LanguageModels", "Tokenizers", "KVCaches", .product(name: "Yams", package: "Yams"),
+            ]),
         .target(name: "Evaluation", dependencies: ["LanguageModels", "BatchPipeline"]),
         .executableTarget(
             name: "easykv",
@@ -57,8 +59,10 @@ let package = Package(
             name: "LanguageModelsTests", dependencies: ["LanguageModels", "Tokenizers", "GGUF", "Kernels"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "BatchPipelineTests", dependencies: ["BatchPipeline"]),
+        .testTarget(
+            name: "BatchPipelineTests",
+            dependencies: ["BatchPipeline", "Ingestion", "LanguageModels", "Tokenizers", "KVCaches"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EasyKVCLITests", dependencies: []),
+        .testTarget(name: "EasyKVCLITests", dependencies: ["easykv"]),
     ]
 )
