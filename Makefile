@@ -52,7 +52,8 @@ build: deps
 	swift build $(SWIFT_FLAGS)
 
 run: build model
-	$(BIN) inspect $(MODEL)
+	$(BIN) run pipelines/summarize.yaml --input input --output output/summaries.jsonl --resume
+	@echo "summaries: output/summaries.jsonl (one JSON line per document; rm it to summarise again)"
 
 test: deps model
 	swift build $(SWIFT_FLAGS) --build-tests

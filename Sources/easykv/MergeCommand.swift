@@ -25,7 +25,8 @@ struct MergeCommand: ParsableCommand {
                 for line in lines { print(line) }
                 summary = s
             }
-            var text = "easykv merge: \(summary.files) files, \(summary.records) records (\(summary.ok) ok, \(summary.failed) failed)"
+            var text =
+                "easykv merge: \(summary.files) files, \(summary.records) records (\(summary.ok) ok, \(summary.failed) failed)"
             if summary.duplicates > 0 { text += ", \(summary.duplicates) duplicate lines dropped" }
             if summary.invalidLines > 0 { text += ", \(summary.invalidLines) unreadable lines skipped" }
             if summary.tornFiles > 0 { text += ", \(summary.tornFiles) files ended in a torn line (ignored)" }

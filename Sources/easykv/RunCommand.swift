@@ -19,7 +19,9 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "The pipeline file (YAML).")
     var pipeline: String
 
-    @Option(name: .customLong("input"), help: "A file, folder, URL, FILE.jsonl or FILE.urls (repeatable; replaces input.paths).")
+    @Option(
+        name: .customLong("input"),
+        help: "A file, folder, URL, FILE.jsonl or FILE.urls (repeatable; replaces input.paths).")
     var inputs: [String] = []
 
     @Option(help: "The JSON Lines output file ({shard} and {shards} are replaced).")
@@ -43,7 +45,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "GGUF model file (default: the pipeline's, else $EASYKV_MODEL, else models/).")
     var model: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a pipeline field (repeatable).", valueName: "key=value"))
+    @Option(
+        name: .customLong("set"), help: ArgumentHelp("Override a pipeline field (repeatable).", valueName: "key=value"))
     var settings: [String] = []
 
     @Flag(help: "No progress and no final report on stderr.")
@@ -60,7 +63,9 @@ struct RunCommand: AsyncParsableCommand {
             if !inputs.isEmpty { overrides.append(.list("--input", key: "input.paths", values: inputs)) }
             if let output { overrides.append(.flag("--output", key: "output", value: output)) }
             if let batchSize { overrides.append(.flag("--batch-size", key: "batch_size", value: String(batchSize))) }
-            if let maxTokens { overrides.append(.flag("--max-tokens", key: "generation.max_tokens", value: String(maxTokens))) }
+            if let maxTokens {
+                overrides.append(.flag("--max-tokens", key: "generation.max_tokens", value: String(maxTokens)))
+            }
             if let model { overrides.append(.flag("--model", key: "model", value: model)) }
             spec = try PipelineSpec.load(path: pipeline, overrides: overrides)
             if let shard { options.shard = try Shard(parsing: shard) }
@@ -89,7 +94,9 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         if summary.exitCode == 1 {
-            Self.say("easykv run: all \(summary.failed) inputs failed (\(summary.failures.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", "))); see \(summary.output)")
+            Self.say(
+                "easykv run: all \(summary.failed) inputs failed (\(summary.failures.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", "))); see \(summary.output)"
+            )
         }
         if !quiet { Self.say(summary.text) }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }

@@ -1,0 +1,64 @@
+/// A JSON value written with its object keys in the order given, so every record line reads the
+/// same way (Foundation's encoder does not promise an order).
+enum JSONText {
+    case string(String)
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+    case null
+    /// A number already written as JSON (`0.5`, `512`).
+    case number(String)
+    case object([(String, JSONText)])
+
+    /// One line of JSON (no newline inside: control characters in strings are escaped).
+    var serialized: String {
+        var out = ""
+        write(into: &out)
+        return out
+    }
+
+    private func write(into out: inout String) {
+        switch self {
+        case .string(let s): Self.quote(s, into: &out)
+        case .int(let i): out += String(i)
+        case .double(let d): out += d.isFinite ? "\(d)" : "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .null: out += "null"
+        case .number(let text): out += text
+        case .object(let fields):
+            out += "{"
+            for (k, (key, value)) in fields.enumerated() {
+                if k > 0 { out += "," }
+                Self.quote(key, into: &out)
+                out += ":"
+                value.write(into: &out)
+            }
+            out += "}"
+        }
+    }
+
+    /// RFC 8259 string: quotes, backslashes and control characters escaped; U+2028/2029 too, so
+    /// the line stays one line for JavaScript readers.
+    static func quote(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{2028}": out += "\\u2028"
+            case "\u{2029}": out += "\\u2029"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Ingestion
+import Testing
+
+@testable import BatchPipeline
+
+@Suite struct DiscoverStageTests {
+    func reference(_ id: String, question: String? = nil) -> DocumentReference {
+        DocumentReference(id: id, source: "in/" + id, location: .file(path: "in/" + id), question: question)
+    }
+
+    @Test func oneUnitPerDocumentInOrder() {
+        let units = DiscoverStage.units(references: [reference("b"), reference("a")], questions: [])
+        #expect(units.map(\.id) == ["b", "a"])
+        #expect(units.map(\.index) == [0, 1])
+        #expect(units.allSatisfy { $0.question == nil && $0.problem == nil })
+    }
+
+    @Test func pipelineQuestionsMultiplyDocuments() {
+        let units = DiscoverStage.units(
+            references: [reference("a"), reference("b", question: "own?")], questions: ["Q1", "Q2"])
+        #expect(units.map(\.id) == ["a#q1", "a#q2", "b"])
+        #expect(units.map(\.question) == ["Q1", "Q2", "own?"])
+        #expect(units.map(\.index) == [0, 1, 2])
+    }
+
+    @Test func failedListingIsOneInputWhateverTheQuestions() {
+        let broken = DocumentReference(
+            id: "q.jsonl:3", source: "q.jsonl:3",
+            location: .failed(IngestionError(source: "q.jsonl", .invalidJSONLine(line: 3, why: "x"))))
+        let units = DiscoverStage.units(references: [broken, reference("a")], questions: ["Q1", "Q2"])
+        #expect(units.map(\.id) == ["q.jsonl:3", "a#q1", "a#q2"])
+    }
+
+    @Test func duplicateIDsBecomeErrorUnits() {
+        let units = DiscoverStage.units(references: [reference("a"), reference("a"), reference("a")], questions: [])
+        #expect(units.map(\.id) == ["a", "a#dup2", "a#dup3"])
+        #expect(units[0].problem == nil)
+        #expect(units[1].problem?.kind == "duplicate_id")
+        #expect(units[1].problem?.description == "a#dup2: id 'a' already used by input 1")
+    }
+
+    @Test func sourcesByKind() throws {
+        let folder = NSTemporaryDirectory() + "easykv-discover-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/docs", withIntermediateDirectories: true)
+        try "hello".write(toFile: folder + "/docs/one.txt", atomically: false, encoding: .utf8)
+        try "skip".write(toFile: folder + "/docs/SOURCES.md", atomically: false, encoding: .utf8)
+        try #"{"id":"q1","text":"Some text.","question":"What?"}"#.write(
+            toFile: folder + "/q.jsonl", atomically: false, encoding: .utf8)
+        try "https://example.org/a\n".write(toFile: folder + "/list.urls", atomically: false, encoding: .utf8)
+        var spec = PipelineSpec()
+        spec.input.paths = [folder + "/docs", folder + "/q.jsonl", folder + "/list.urls", "https://example.org/b"]
+        spec.input.exclude = ["SOURCES.md"]
+        let units = DiscoverStage.units(
+            references: Ingestor.references(from: DiscoverStage.sources(spec.input)), questions: [])
+        #expect(units.map(\.id) == ["one.txt", "q1", "https://example.org/a", "https://example.org/b"])
+        #expect(units[1].question == "What?")
+    }
+}

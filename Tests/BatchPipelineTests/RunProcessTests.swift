@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+
+@testable import BatchPipeline
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension ModelBackedTests {
+    /// `easykv run` as a process: killed with SIGKILL mid-run and resumed, interrupted with
+    /// SIGINT, and its exit statuses. The binary is the one built next to this test bundle.
+    @Suite struct RunProcessTests {
+        /// `easykv` in the build folder that holds the running test bundle.
+        static func binary() throws -> String {
+            if let path = ProcessInfo.processInfo.environment["EASYKV_BINARY"] { return path }
+            let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            var dir = exe.deletingLastPathComponent()
+            for _ in 0..<4 {
+                let candidate = dir.appendingPathComponent("easykv").path
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+                dir = dir.deletingLastPathComponent()
+            }
+            throw PipelineError.model(
+                "no easykv binary next to \(exe.path): build it first (swift build --product easykv with the same flags)"
+            )
+        }
+
+        let folder: String
+        let pipeline: String
+
+        init() throws {
+            folder = try PipelineFixtures.folder("process")
+            pipeline = folder + "/p.yaml"
+            try PipelineFixtures.write(
+                """
+                model: \(PipelineFixtures.modelPath)
+                generation: {max_tokens: 12}
+                kv: {budget: 0.5, stride: 64}
+                batch_size: 2
+                """, to: pipeline)
+        }
+
+        func start(_ arguments: [String]) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try Self.binary())
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = Pipe()
+            try process.run()
+            return process
+        }
+
+        /// Runs to the end; returns the exit status and stderr.
+        func run(_ arguments: [String]) throws -> (Int32, String) {
+            let process = try start(arguments)
+            let stderr = (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+        }
+
+        func lineCount(_ path: String) -> Int {
+            guard let data = FileManager.default.contents(atPath: path) else { return 0 }
+            return data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        }
+
+        /// Waits until `path` has `lines` lines or the process ends.
+        func waitForLines(_ path: String, _ lines: Int, _ process: Process) -> Bool {
+            let deadline = Date().addingTimeInterval(300)
+            while Date() < deadline, process.isRunning {
+                if lineCount(path) >= lines { return true }
+                usleep(10_000)
+            }
+            return false
+        }
+
+        @Test func killedRunResumesWithNothingMissingAndNothingTwice() throws {
+            let names = try PipelineFixtures.writeGoodDocuments(in: folder + "/in", count: 10)
+            let output = folder + "/out.jsonl"
+            let arguments = ["run", pipeline, "--input", folder + "/in", "--output", output, "--quiet"]
+            let process = try start(arguments)
+            let reached = waitForLines(output, 2, process)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            try #require(reached, "the run ended before it could be killed")
+            #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+            let before = try PipelineFixtures.records(output)
+            #expect(before.count >= 2 && before.count < names.count)
+
+            // A torn line, as a kill during a write on a full disk would leave.
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            handle.seekToEndOfFile()
+            handle.write(Data(#"{"id":"doc9-notes.txt","index":9,"sta"#.utf8))
+            try handle.close()
+
+            let (status, stderr) = try run(arguments + ["--resume"])
+            #expect(status == 0, "\(stderr)")
+            #expect(stderr.isEmpty || stderr.contains("torn last line"), "\(stderr)")
+            let after = try PipelineFixtures.records(output)
+            #expect(after.count == names.count)
+            #expect(Set(after.map(\.id)) == Set(names))
+            #expect(after.allSatisfy { $0.status == .ok })
+            #expect(Array(after.prefix(before.count)) == before)  // lines written before the kill are kept as they were
+            #expect(after.map(\.index) == after.map(\.index).sorted())  // still in input order
+        }
+
+        @Test func sigintFinishesLinesInFlightAndExits130() throws {
+            let names = try PipelineFixtures.writeGoodDocuments(in: folder + "/in", count: 9)
+            let output = folder + "/out.jsonl"
+            let arguments = ["run", pipeline, "--input", folder + "/in", "--output", output]
+            let process = try start(arguments)
+            let errors = (process.standardError as! Pipe).fileHandleForReading
+            let reached = waitForLines(output, 1, process)
+            kill(process.processIdentifier, SIGINT)
+            let stderr = String(decoding: errors.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            try #require(reached, "the run ended before the signal")
+            #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(stderr)")
+            #expect(stderr.contains("SIGINT: finishing the documents in flight"))
+            #expect(stderr.contains("run again with --resume"))
+            let partial = try PipelineFixtures.records(output)
+            #expect(partial.count < names.count && partial.allSatisfy { $0.status == .ok })
+
+            let (status, _) = try run(arguments + ["--resume", "--quiet"])
+            #expect(status == 0)
+            #expect(try Set(PipelineFixtures.records(output).map(\.id)) == Set(names))
+        }
+
+        @Test func exitStatuses() throws {
+            _ = try PipelineFixtures.writeHostileDocuments(in: folder + "/bad")
+            let (allFailed, stderr) = try run([
+                "run", pipeline, "--input", folder + "/bad", "--output", folder + "/bad.jsonl",
+            ])
+            #expect(allFailed == 1)
+            #expect(stderr.contains("easykv run: all 4 inputs failed"), "\(stderr)")
+
+            try PipelineFixtures.write("task: summarize\nbatch_sise: 3\n", to: folder + "/typo.yaml")
+            let (invalid, message) = try run(["run", folder + "/typo.yaml", "--input", folder + "/bad"])
+            #expect(invalid == 2)
+            #expect(message.contains("\(folder)/typo.yaml:2: batch_sise: unknown key"), "\(message)")
+
+            let (badFlag, flagMessage) = try run(["run", pipeline, "--set", "kv.budget=lots"])
+            #expect(badFlag == 2)
+            #expect(flagMessage.contains("--set kv.budget=lots: kv.budget: 'lots' is not a budget"))
+
+            let (badShard, shardMessage) = try run(["run", pipeline, "--shard", "3/3"])
+            #expect(badShard == 2 && shardMessage.contains("--shard 3/3"))
+        }
+
+        @Test func mergeCommandJoinsShards() throws {
+            _ = try PipelineFixtures.writeGoodDocuments(in: folder + "/in", count: 4)
+            var parts: [String] = []
+            for i in 0..<2 {
+                let path = folder + "/part\(i).jsonl"
+                let (status, stderr) = try run([
+                    "run", pipeline, "--input", folder + "/in", "--output", path, "--shard", "\(i)/2", "--quiet",
+                ])
+                #expect(status == 0, "\(stderr)")
+                parts.append(path)
+            }
+            let (status, stderr) = try run(["merge"] + parts + ["-o", folder + "/merged.jsonl"])
+            #expect(status == 0)
+            #expect(stderr.contains("easykv merge: 2 files, 4 records (4 ok, 0 failed)"), "\(stderr)")
+            let merged = try PipelineFixtures.records(folder + "/merged.jsonl")
+            #expect(merged.map(\.index) == [0, 1, 2, 3])
+        }
+    }
+}
