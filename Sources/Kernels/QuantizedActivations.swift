@@ -15,6 +15,11 @@ public struct QuantizedActivations: Sendable {
     public let columns: Int
     /// Shape: [rows, columns].
     public private(set) var quants: [Int8]
+    /// Shape: [rows, columns]: `quants` widened to Int32, the operand the fast dot products read.
+    /// With Int32 on both sides LLVM multiplies 16 lanes at a time (`vpmulld`) and converts the
+    /// lane sums with `vcvtdq2ps`; from Int8 it widens products to Int64 (`vpmuldq`, `vcvtqq2ps`)
+    /// and runs at half the speed (measured with Swift 6.3.1 on AVX-512; see `QuantizedDot`).
+    public private(set) var wideQuants: [Int32]
     /// Shape: [rows, columns / 32]: the block scales `d`.
     public private(set) var scales: [Float]
     /// Shape: [rows, columns / 32]: `d · Σq` per block.
@@ -28,6 +33,7 @@ public struct QuantizedActivations: Sendable {
         self.rows = rows
         self.columns = columns
         quants = [Int8](repeating: 0, count: rows * columns)
+        wideQuants = [Int32](repeating: 0, count: rows * columns)
         scales = [Float](repeating: 0, count: rows * columns / Self.blockSize)
         scaledSums = scales
     }
@@ -39,23 +45,27 @@ public struct QuantizedActivations: Sendable {
     public mutating func quantize(_ x: UnsafePointer<Float>) {
         let blocks = rows * blocksPerRow
         quants.withUnsafeMutableBufferPointer { q in
-            scales.withUnsafeMutableBufferPointer { d in
-                scaledSums.withUnsafeMutableBufferPointer { s in
-                    for block in 0..<blocks {
-                        let xb = x + 32 &* block
-                        let qb = q.baseAddress! + 32 &* block
-                        var amax: Float = 0
-                        for j in 0..<32 { amax = max(amax, abs(xb[j])) }
-                        let scale = amax / 127
-                        let inverse: Float = scale != 0 ? 1 / scale : 0
-                        var sum: Int32 = 0
-                        for j in 0..<32 {
-                            let v = Int8((xb[j] * inverse).rounded())
-                            qb[j] = v
-                            sum &+= Int32(v)
+            wideQuants.withUnsafeMutableBufferPointer { wide in
+                scales.withUnsafeMutableBufferPointer { d in
+                    scaledSums.withUnsafeMutableBufferPointer { s in
+                        for block in 0..<blocks {
+                            let xb = x + 32 &* block
+                            let qb = q.baseAddress! + 32 &* block
+                            let wb = wide.baseAddress! + 32 &* block
+                            var amax: Float = 0
+                            for j in 0..<32 { amax = max(amax, abs(xb[j])) }
+                            let scale = amax / 127
+                            let inverse: Float = scale != 0 ? 1 / scale : 0
+                            var sum: Int32 = 0
+                            for j in 0..<32 {
+                                let v = Int8((xb[j] * inverse).rounded())
+                                qb[j] = v
+                                wb[j] = Int32(v)
+                                sum &+= Int32(v)
+                            }
+                            d[block] = scale
+                            s[block] = scale * Float(sum)
                         }
-                        d[block] = scale
-                        s[block] = scale * Float(sum)
                     }
                 }
             }
@@ -73,6 +83,7 @@ public struct QuantizedActivations: Sendable {
             for j in 0..<32 {
                 let v = (x[32 * block + j] * inverse).rounded(.toNearestOrAwayFromZero)
                 quants[32 * block + j] = Int8(v)
+                wideQuants[32 * block + j] = Int32(v)
                 sum += Int(v)
             }
             scales[block] = scale
