@@ -63,7 +63,7 @@ public struct PromptSpec: Sendable, Equatable {
     /// The user message that combines partial outputs (reduce step); `{document}` is the partial
     /// outputs, numbered and separated by blank lines.
     public var reduce =
-        "Below are summaries of consecutive parts of one document titled {title}. Combine them into one summary of the whole document.\n\n{document}"
+        "Here are notes on the parts of one document ({title}), in order:\n\n{document}\n\nWrite a short summary of the whole document."
     /// A custom chat template with `{system}` and `{user}` instead of the model's own.
     public var chatTemplate: String?
 

@@ -40,9 +40,10 @@ public struct RunSummary: Sendable, Equatable {
     public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptTokens) / prefillSeconds : 0 }
 
     /// The exit status `easykv run` ends with: 0 when at least one input succeeded or there was
-    /// nothing to do, 1 when every input failed, 130 after an interruption.
+    /// nothing to do, 1 when every input failed, 128 + the signal after an interruption (130 for
+    /// SIGINT, 143 for SIGTERM), so batch systems see the shard as unfinished.
     public var exitCode: Int32 {
-        if interrupted != nil { return 130 }
+        if let interrupted { return interrupted == "SIGTERM" ? 143 : 130 }
         if processed > 0 && ok == 0 { return 1 }
         return 0
     }

@@ -10,10 +10,11 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a pipeline (pipelines/*.yaml) over documents into JSON Lines.",
         discussion: """
             Flags override the pipeline file; --set overrides any field by its dotted key \
-            (--set kv.budget=0.25). Every input yields one line in input order. Ctrl-C (or SIGTERM) \
-            finishes the documents in flight and exits with status 130; a second one stops at once. \
-            Exit status: 0 when at least one input succeeded (or nothing was left to do), 1 when all \
-            failed, 2 when the pipeline or a flag is invalid.
+            (--set kv.budget=0.25). Every input yields one line in input order. Ctrl-C (SIGINT) or \
+            SIGTERM finishes the documents in the batch, writes their lines and exits with status 130 \
+            (143 for SIGTERM); a second signal stops at once. --resume continues a run. Exit status: \
+            0 when at least one input succeeded (or nothing was left to do), 1 when all failed, 2 when \
+            the pipeline or a flag is invalid.
             """)
 
     @Argument(help: "The pipeline file (YAML).")

@@ -28,7 +28,7 @@ import Testing
     func shippedPipelinesParse(_ name: String) throws {
         let spec = try PipelineSpec.load(path: Self.repository.appendingPathComponent("pipelines/\(name)").path)
         #expect(spec.prompt.user.contains("{document}"))
-        #expect(spec.kv.policy == .roco)
+        #expect(spec.kv.policy == .tova)
         switch name {
         case "summarize.yaml":
             #expect(spec.task == .summarize)
