@@ -24,7 +24,8 @@ enum ForwardFixtures {
     /// The SmolLM2 prompts (`smollm2/*.json`), by name.
     static func smolPrompts() throws -> [String] {
         let dir = try directory().appendingPathComponent("smollm2")
-        return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }
+        return try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".llamacpp.json") }
             .map { String($0.dropLast(5)) }.sorted()
     }
 
