@@ -42,7 +42,7 @@ let package = Package(
             dependencies: [
                 "Ingestion", "LanguageModels", "Tokenizers", "KVCaches", .product(name: "Yams", package: "Yams"),
             ]),
-        .target(name: "Evaluation", dependencies: ["LanguageModels", "BatchPipeline"]),
+        .target(name: "Evaluation", dependencies: ["LanguageModels", "BatchPipeline", "Tokenizers", "KVCaches"]),
         .executableTarget(
             name: "easykv",
             dependencies: [
@@ -62,7 +62,9 @@ let package = Package(
         .testTarget(
             name: "BatchPipelineTests",
             dependencies: ["BatchPipeline", "Ingestion", "LanguageModels", "Tokenizers", "KVCaches"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "EvaluationTests", dependencies: ["Evaluation", "GGUF", "Tokenizers", "LanguageModels", "KVCaches"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "EasyKVCLITests", dependencies: ["easykv"]),
     ]
 )

@@ -1,0 +1,70 @@
+import Testing
+
+@testable import Evaluation
+
+struct GridSummaryTests {
+    static let entries: [GridSummary.Entry] = [
+        .init(policy: "full", budget: 1, stride: 64, value: 1),
+        .init(policy: "full", budget: 1, stride: 64, value: 1),
+        .init(policy: "roco", budget: 0.5, stride: 64, value: 1),
+        .init(policy: "roco", budget: 0.5, stride: 64, value: 0),
+        .init(policy: "roco", budget: 0.25, stride: 64, value: 0),
+        .init(policy: "roco", budget: 0.25, stride: 64, value: 0),
+        .init(policy: "recency", budget: 0.5, stride: 64, value: 1),
+        .init(policy: "recency", budget: 0.5, stride: 64, value: 1),
+    ]
+
+    @Test func markdownTableHasOneRowPerPolicyAndOneColumnPerBudget() {
+        let table = GridSummary(Self.entries).markdown(format: EvaluationReport.accuracy)
+        #expect(
+            table == """
+                | policy | full cache | budget 0.5 | budget 0.25 |
+                |---|---|---|---|
+                | roco | 100% (2/2) | 50% (1/2) | 0% (0/2) |
+                | recency | 100% (2/2) | 100% (2/2) | – |
+
+                """)
+    }
+
+    @Test func severalStridesAreNamedInTheRows() {
+        let entries = Self.entries + [.init(policy: "roco", budget: 0.5, stride: 128, value: 1)]
+        let table = GridSummary(entries).markdown(format: EvaluationReport.fixed(2))
+        #expect(table.contains("| roco (stride 64) | 1.00 | 0.50 | 0.00 |"))
+        #expect(table.contains("| roco (stride 128) | 1.00 | 1.00 | – |"))
+    }
+
+    @Test func chartSeriesEndAtTheFullCache() {
+        let chart = GridSummary(Self.entries).chart(title: "t", yLabel: "accuracy", yRange: 0...1)
+        #expect(chart.series.map(\.name) == ["roco", "recency"])
+        #expect(chart.series[0].points == [.init(x: 0.25, y: 0), .init(x: 0.5, y: 0.5), .init(x: 1, y: 1)])
+        #expect(chart.references.map(\.y) == [1])
+        #expect(chart.xTicks == [0.25, 0.5, 1])
+        let bare = GridSummary(Self.entries).chart(title: "t", yLabel: "y", includeFull: false, baselines: ["roco"])
+        #expect(bare.series[0].points.count == 2 && bare.references.isEmpty && bare.series[0].dashed)
+    }
+
+    @Test func passkeyReportHasTablesByLengthAndDepth() {
+        func result(_ id: String, _ length: Int, _ depth: Double, _ policy: String, _ budget: Double, _ correct: Bool)
+            -> PasskeyResult
+        {
+            PasskeyResult(
+                id: id, length: length, promptTokens: length + 5, depth: depth, key: "12345", policy: policy,
+                budget: budget,
+                stride: 64, keptTokens: 10, answer: correct ? "12345" : "1", correct: correct, generatedTokens: 4,
+                error: nil)
+        }
+        let results = [
+            result("a", 1000, 0.1, "full", 1, true), result("a", 1000, 0.1, "roco", 0.5, true),
+            result("b", 2000, 0.9, "full", 1, true), result("b", 2000, 0.9, "roco", 0.5, false),
+        ]
+        let (markdown, charts) = EvaluationReport.passkey(
+            results, model: "m.gguf", commandLine: "easykv eval passkey", haystack: nil)
+        #expect(markdown.contains("| roco | 100% (2/2) | 50% (1/2) |"))
+        #expect(
+            markdown.contains(
+                "### 2000 tokens\n\n| policy | full cache | budget 0.5 |\n|---|---|---|\n| roco | 100% (1/1) | 0% (0/1) |"
+            ))
+        #expect(markdown.contains("### depth 0.1"))
+        #expect(charts.count == 1 && charts[0].suffix == "accuracy")
+    }
+}
