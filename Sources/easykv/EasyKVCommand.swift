@@ -9,6 +9,6 @@ struct EasyKVCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InspectCommand.self, GenerateCommand.self, TokenizeCommand.self, ExtractCommand.self, RunCommand.self,
-            MergeCommand.self,
+            MergeCommand.self, EvalCommand.self,
         ])
 }
