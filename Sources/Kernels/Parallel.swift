@@ -3,10 +3,11 @@ import Foundation
 import COpenBLAS
 
 /// The one thread pool of the process (issue 9: no oversubscription). Our kernels split work
-/// across `threadCount` workers with GCD; OpenBLAS runs single-threaded inside each worker, so
-/// the two never compete for cores.
+/// across `threadCount` persistent workers (`WorkerPool`); OpenBLAS runs single-threaded inside
+/// each worker, so the two never compete for cores.
 public enum Parallel {
     nonisolated(unsafe) private static var configured = 0
+    nonisolated(unsafe) private static var pool: WorkerPool?
 
     /// Workers used by `forEach` (default: the active cores).
     public static var threadCount: Int {
@@ -14,9 +15,11 @@ public enum Parallel {
     }
 
     /// Sets the worker count (`--threads`) and pins OpenBLAS to one thread per call.
+    /// Call before the first model loads; the pool is created once.
     public static func configure(threads: Int?) {
         configured = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         openblas_set_num_threads(1)
+        if pool == nil || pool?.size != configured { pool = WorkerPool(size: configured) }
     }
 
     /// Configures the default (all cores, OpenBLAS single-threaded) unless `configure` ran.
@@ -31,9 +34,13 @@ public enum Parallel {
             for i in 0..<count { body(i) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
+        if let pool {
+            pool.run(count, body)
+        } else {
+            withoutActuallyEscaping(body) { body in
+                let box = UncheckedBox(body)
+                DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
+            }
         }
     }
 
