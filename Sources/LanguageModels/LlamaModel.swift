@@ -62,7 +62,8 @@ public final class LlamaModel: @unchecked Sendable {
     public let weights: LlamaWeights
     public let rope: Rope
     private let workspace = Workspace()
-    /// Steps with at most this many tokens use the quantized decode path.
+    /// Forward steps whose sequences each bring at most this many tokens use the quantized
+    /// decode path (0: always fp32).
     public var quantizedRowLimit = 8
     /// Rows the activation buffers hold (the largest step so far): bounded by the stride times
     /// the batch, whatever the prompt length.
@@ -160,9 +161,10 @@ public final class LlamaModel: @unchecked Sendable {
             }
         }
 
-        // Few rows (decode): integer dot products on the quantized weights; many rows
-        // (prefill): sgemm on the fp32 copy.
-        let quantized = total <= quantizedRowLimit && weights.supportsQuantizedDecode
+        // Decode steps (each sequence brings at most `quantizedRowLimit` tokens): integer dot
+        // products on the quantized weights, row by row, so a sequence's result does not depend
+        // on how many others share the step. Prefill chunks: sgemm on the fp32 copy.
+        let quantized = steps.allSatisfy { $0.tokens.count <= quantizedRowLimit } && weights.supportsQuantizedDecode
         for (l, layer) in weights.layers.enumerated() {
             RMSNorm.apply(x, weight: layer.attentionNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
             layer.qkv.apply(xn, rows: total, into: ws.qkv, accumulate: false, quantized: quantized, scratch: ws.scratch)
@@ -198,7 +200,7 @@ public final class LlamaModel: @unchecked Sendable {
         }
         guard wanted > 0 else { return steps.map { _ in [] } }
         var all = [Float](repeating: 0, count: wanted * c.vocabSize)
-        let quantizedLogits = quantizedOutput && wanted <= quantizedRowLimit && weights.output.supportsQuantized
+        let quantizedLogits = quantizedOutput && quantized && weights.output.supportsQuantized
         all.withUnsafeMutableBufferPointer { out in
             weights.output.apply(
                 xn, rows: wanted, into: out.baseAddress!, accumulate: false, quantized: quantizedLogits,
