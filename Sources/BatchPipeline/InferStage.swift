@@ -134,6 +134,7 @@ public struct InferStage: PipelineStage {
         var texts: [String] = []
         for outcome in outcomes {
             result.add(outcome)
+            result.stopReason = outcome.stopReason
             if let error = outcome.error { throw Self.named(error, id) }
             texts.append(text(of: outcome))
         }

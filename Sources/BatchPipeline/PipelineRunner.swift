@@ -152,7 +152,8 @@ public final class PipelineRunner: Sendable {
         let log = try OutputLog.read(path: path)
         let done = log.completedIDs
         let redo = Set(units.lazy.map(\.id).filter { !done.contains($0) })
-        let kept = log.entries.filter { $0.status == .ok || !redo.contains($0.id) }
+        // Error lines go when their id is redone now or already has an ok line.
+        let kept = log.entries.filter { $0.status == .ok || (!redo.contains($0.id) && !done.contains($0.id)) }
         if kept.count != log.entries.count || !log.invalidLines.isEmpty {
             if !log.invalidLines.isEmpty {
                 options.log(

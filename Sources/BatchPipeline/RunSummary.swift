@@ -52,6 +52,9 @@ public struct RunSummary: Sendable, Equatable {
     public var text: String {
         var lines: [String] = []
         let shardText = shard.count > 1 ? " (shard \(shard))" : ""
+        if inputs == 0 {
+            return "no inputs\(shardText): nothing to do (\(output) is empty)"
+        }
         if inputs == alreadyDone && interrupted == nil {
             return
                 "nothing to do: all \(inputs) inputs\(shardText) are already in \(output) (delete it or pass --overwrite to redo them)"

@@ -35,10 +35,13 @@ extension ModelBackedTests {
             generation = GenerationSettings(maxNewTokens: 12, sampling: .greedy, stopTokenIDs: stops)
         }
 
-        func runAll(batchSize: Int, stop: [String] = []) async -> ([GenerationOutcome], EngineStatistics) {
+        func runAll(batchSize: Int, stop: [String] = [], only: [Int]? = nil) async -> (
+            [GenerationOutcome], EngineStatistics
+        ) {
             let engine = BatchEngine(model: model, tokenizer: tokenizer, batchSize: batchSize)
             engine.start()
-            let requests = prompts.map {
+            let chosen = only.map { $0.map { prompts[$0] } } ?? prompts
+            let requests = chosen.map {
                 GenerationRequest(prompt: $0, kv: kv, generation: generation, stopStrings: stop)
             }
             let outcomes = await withTaskGroup(of: (Int, GenerationOutcome).self) { group in
@@ -81,14 +84,14 @@ extension ModelBackedTests {
         }
 
         @Test func stopStringEndsGeneration() async throws {
-            let (plain, _) = await runAll(batchSize: 2)
+            let (plain, _) = await runAll(batchSize: 2, only: [0, 1])
             // A stop string taken from the middle of what prompt 1 generates.
             let tokens = plain[1].tokens
             try #require(tokens.count >= 6)
             let text = tokenizer.decode(Array(tokens.prefix(5)), skipSpecial: true)
             let stop = String(text.suffix(3))
             try #require(!stop.trimmingCharacters(in: .whitespaces).isEmpty)
-            let (stopped, _) = await runAll(batchSize: 2, stop: [stop])
+            let (stopped, _) = await runAll(batchSize: 2, stop: [stop], only: [0, 1])
             #expect(stopped[1].stopReason == .stopString)
             #expect(stopped[1].tokens.count <= 5)
             #expect(Array(plain[1].tokens.prefix(stopped[1].tokens.count)) == stopped[1].tokens)
