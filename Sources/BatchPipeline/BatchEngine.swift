@@ -42,6 +42,8 @@ public struct EngineStatistics: Sendable {
     public var decodeSteps = 0
     /// Sum over decode steps of the sequences in the step (mean batch = this / decodeSteps).
     public var decodeRows = 0
+    /// Most sequences in one decode step.
+    public var peakDecodeRows = 0
 }
 
 /// Continuous batching over one model (DESIGN.md §5): up to `batchSize` sequences are in flight;
@@ -51,10 +53,11 @@ public struct EngineStatistics: Sendable {
 /// from any task.
 ///
 /// Results equal running each request alone (greedy): a prompt stride is always forwarded on its
-/// own (as in a batch of one, so the same matrix shapes reach `sgemm`), and decode steps are
-/// grouped at most `model.quantizedRowLimit` rows, so they stay on the row-by-row quantized path
-/// where each row's arithmetic does not depend on the others. Steps alternate: one decode step
-/// for every decoding sequence, then one prompt stride of the oldest sequence still prefilling.
+/// own (as in a batch of one, so the same matrix shapes reach `sgemm`), and a decode step holds
+/// only decode tokens, which the model computes row by row with integer dot products whatever the
+/// batch (`LlamaModel.forward` picks the path by step kind), so no row depends on the others.
+/// Steps alternate: one decode step for every decoding sequence, then one prompt stride of the
+/// oldest sequence still prefilling.
 public final class BatchEngine: @unchecked Sendable {
     // @unchecked Sendable: `waiting`, `stopping`, `admitting` and `stats` are guarded by `condition`;
     // sequences are created and stepped only on the engine thread.
@@ -218,13 +221,7 @@ public final class BatchEngine: @unchecked Sendable {
                 prefilling = (a, step)
             }
         }
-        let rows = max(1, model.quantizedRowLimit)
-        var start = 0
-        while start < decoding.count {
-            let group = Array(decoding[start..<min(start + rows, decoding.count)])
-            start += rows
-            forward(group, prefill: false)
-        }
+        if !decoding.isEmpty { forward(decoding, prefill: false) }
         if let prefilling { forward([prefilling], prefill: true) }
     }
 
@@ -253,6 +250,7 @@ public final class BatchEngine: @unchecked Sendable {
             stats.decodeSeconds += seconds
             stats.decodeSteps += 1
             stats.decodeRows += group.count
+            stats.peakDecodeRows = max(stats.peakDecodeRows, group.count)
             stats.generatedTokens += group.count
         }
         condition.unlock()

@@ -73,6 +73,42 @@ extension ModelBackedTests {
             #expect(statsFour.generatedTokens == four.reduce(0) { $0 + $1.tokens.count })
         }
 
+        @Test func batchWiderThanEightEqualsBatchOfOne() async throws {
+            // Ten prompts shorter than one stride (one prefill step each) and 24 tokens each, so
+            // all ten decode together: more rows than the quantized path's per-sequence limit,
+            // still the same tokens.
+            let chat = try ChatTemplate(file: model.file, tokenizer: tokenizer)
+            let builder = PromptBuilder(tokenizer: tokenizer, chat: chat, system: nil)
+            let full = KVSettings(mode: .full, stride: 512)
+            var long = generation
+            long.maxNewTokens = 24
+            long.ignoreStopTokens = true
+            var requests: [GenerationRequest] = []
+            for k in 0..<10 {
+                let prompt = try builder.encode(
+                    template: "Summarize:\n\n{document}", document: PipelineFixtures.prose(1, from: k), title: "t",
+                    question: nil)
+                requests.append(GenerationRequest(prompt: prompt, kv: full, generation: long))
+            }
+            func run(_ batchSize: Int) async -> ([[Int]], EngineStatistics) {
+                let engine = BatchEngine(model: model, tokenizer: tokenizer, batchSize: batchSize)
+                engine.start()
+                defer { engine.shutdown() }
+                let tokens = await withTaskGroup(of: (Int, [Int]).self) { group in
+                    for (k, r) in requests.enumerated() { group.addTask { (k, await engine.generate(r).tokens) } }
+                    var out = [[Int]](repeating: [], count: requests.count)
+                    for await (k, t) in group { out[k] = t }
+                    return out
+                }
+                return (tokens, engine.statistics)
+            }
+            let (one, _) = await run(1)
+            let (ten, stats) = await run(10)
+            #expect(one == ten)
+            #expect(one.allSatisfy { $0.count == 24 })
+            #expect(stats.peakDecodeRows == 10)
+        }
+
         @Test func engineEqualsTheModelsOwnSingleSequenceRun() async throws {
             let (batched, _) = await runAll(batchSize: 3)
             for (k, prompt) in prompts.enumerated() {
