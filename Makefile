@@ -60,7 +60,12 @@ test: deps model
 	swift test $(SWIFT_FLAGS) --skip-build
 
 bench: build model
-	$(BIN) inspect $(MODEL)
+	tools/bench/bench.sh $(BIN) $(MODEL)
+
+## llama.cpp (PyPI llama-cpp-python, built for this CPU in tools/bench/.venv) on the same model
+## and threads, then easykv bench --compare right after it. Not in CI; the first build is slow.
+bench-baseline: build model
+	tools/bench/baseline.sh $(BIN) $(MODEL)
 
 clean:
 	rm -rf .build

@@ -10,5 +10,6 @@ struct EasyKVCommand: AsyncParsableCommand {
         subcommands: [
             InspectCommand.self, GenerateCommand.self, TokenizeCommand.self, ExtractCommand.self, RunCommand.self,
             MergeCommand.self, EvalCommand.self,
+            BenchCommand.self,
         ])
 }

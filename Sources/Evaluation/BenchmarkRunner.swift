@@ -1,0 +1,163 @@
+import Foundation
+import KVCaches
+import LanguageModels
+
+/// What one `BenchmarkCase` measured.
+public struct BenchmarkMeasurement: Sendable, Codable {
+    /// Prompt tokens/s for prefill, generated tokens/s (summed over the batch) for decode.
+    public var tokensPerSecond: Double
+    /// Wall seconds of the measured part.
+    public var seconds: Double
+    /// The first sequence's KV report (kept tokens, peak slots, KV bytes).
+    public var kv: KVReport
+
+    enum CodingKeys: String, CodingKey {
+        case tokensPerSecond = "tokens_per_second"
+        case seconds, kv
+    }
+}
+
+/// Runs `BenchmarkCase`s on one model: prompts of pseudo-random token ids (what llama-bench
+/// feeds too; speed does not depend on the text), greedy sampling, stop tokens ignored.
+public struct BenchmarkRunner {
+    public let model: LlamaModel
+
+    public init(model: LlamaModel) { self.model = model }
+
+    /// `count` token ids in `[256, vocab)` from a fixed generator: the same prompt every run.
+    public func promptTokens(_ count: Int, seed: UInt64) -> [Int] {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 1
+        let vocab = model.configuration.vocabSize
+        let low = min(256, vocab - 1)
+        return (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return low + Int((state >> 33) % UInt64(vocab - low))
+        }
+    }
+
+    /// One forward of each kind so buffers exist and pages are touched before timing.
+    public func warmUp() throws {
+        _ = try measure(.decode(depth: 64, tokens: 4))
+        _ = try measure(.decode(depth: 8, tokens: 2, quantized: false))
+    }
+
+    public func measure(_ c: BenchmarkCase) throws -> BenchmarkMeasurement {
+        let kv = settings(c)
+        let generation = GenerationSettings(
+            maxNewTokens: c.kind == .prefill ? 1 : c.newTokens + 1, sampling: .greedy, stopTokenIDs: [],
+            ignoreStopTokens: true)
+        let sequences = try (0..<c.batch).map { i in
+            try GenerationSequence(
+                model: model, prompt: promptTokens(c.promptTokens, seed: UInt64(i + 1)), kv: kv, generation: generation)
+        }
+        let savedLimit = model.quantizedRowLimit
+        if !c.quantized { model.quantizedRowLimit = 0 }
+        defer { model.quantizedRowLimit = savedLimit }
+
+        // Drive the batch by hand (as `LlamaModel.run` does) to time the prompt part and the
+        // decode part of the same run.
+        let start = DispatchTime.now().uptimeNanoseconds
+        var firstTokens: UInt64?
+        while true {
+            var steps: [SequenceStep] = []
+            var owners: [GenerationSequence] = []
+            for sequence in sequences {
+                if let step = sequence.nextStep() {
+                    steps.append(step)
+                    owners.append(sequence)
+                }
+            }
+            if steps.isEmpty { break }
+            let logits = try model.forward(steps)
+            for (sequence, l) in zip(owners, logits) { sequence.consume(l) }
+            if firstTokens == nil, sequences.allSatisfy({ !$0.generated.isEmpty }) {
+                firstTokens = DispatchTime.now().uptimeNanoseconds
+            }
+        }
+        let end = DispatchTime.now().uptimeNanoseconds
+        let prefillEnd = firstTokens ?? end
+        let report = sequences[0].kvReport
+        switch c.kind {
+        case .prefill:
+            let seconds = Double(prefillEnd - start) / 1e9
+            return BenchmarkMeasurement(
+                tokensPerSecond: Double(c.promptTokens * c.batch) / seconds, seconds: seconds, kv: report)
+        case .decode:
+            let seconds = Double(end - prefillEnd) / 1e9
+            let tokens = sequences.reduce(0) { $0 + max($1.generated.count - 1, 0) }
+            return BenchmarkMeasurement(tokensPerSecond: Double(tokens) / seconds, seconds: seconds, kv: report)
+        }
+    }
+
+    func settings(_ c: BenchmarkCase) -> KVSettings {
+        switch c.budget {
+        case .full:
+            KVSettings(mode: .full, stride: c.stride, policy: .roco)
+        case .prompt(let fraction):
+            KVSettings(mode: .encoding, budget: .fraction(fraction), stride: c.stride, policy: .roco)
+        case .total(let tokens):
+            KVSettings(mode: .auto, budget: .tokens(tokens), stride: c.stride, policy: .roco)
+        }
+    }
+}
+
+/// Resident memory of this process (Linux `getrusage` and `/proc/self/statm`).
+public enum ProcessMemory {
+    /// The most resident memory the process has had, in bytes.
+    public static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        #if os(Linux)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+            getrusage(RUSAGE_SELF, &usage)
+        #endif
+        #if os(macOS)
+            return Int(usage.ru_maxrss)  // bytes on macOS
+        #else
+            return Int(usage.ru_maxrss) * 1024  // KiB on Linux
+        #endif
+    }
+
+    /// Resident memory now, in bytes (0 where `/proc` is missing).
+    public static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
+
+/// Issue 9's memory figure, measured in a fresh process so earlier cases do not raise the peak:
+/// load the model, note the resident size, prefill one budgeted prompt, note the peak.
+public struct BenchmarkMemoryProbe: Sendable, Codable {
+    public var promptTokens: Int
+    public var budget: Double
+    /// Resident bytes right after the model loaded (mapped weights and fp32 copies).
+    public var modelBytes: Int
+    /// The KV cache's allocation for this prompt and budget (`KVReport.allocatedBytes`).
+    public var kvPlanBytes: Int
+    public var peakBytes: Int
+    /// What the issue bounds by 64 MiB: peak − model − KV plan.
+    public var overheadBytes: Int
+
+    enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens"
+        case budget
+        case modelBytes = "model_bytes"
+        case kvPlanBytes = "kv_plan_bytes"
+        case peakBytes = "peak_bytes"
+        case overheadBytes = "overhead_bytes"
+    }
+
+    /// Loads the model at `path` and prefills `promptTokens` at `budget` (stride 512, roco).
+    public static func run(modelPath: String, promptTokens: Int = 7000, budget: Double = 0.25) throws -> Self {
+        let model = try LlamaModel(path: modelPath)
+        let modelBytes = ProcessMemory.residentBytes()
+        let runner = BenchmarkRunner(model: model)
+        let result = try runner.measure(.prefill(promptTokens, stride: 512, .prompt(budget)))
+        let peak = ProcessMemory.peakResidentBytes()
+        return BenchmarkMemoryProbe(
+            promptTokens: promptTokens, budget: budget, modelBytes: modelBytes, kvPlanBytes: result.kv.allocatedBytes,
+            peakBytes: peak, overheadBytes: peak - modelBytes - result.kv.allocatedBytes)
+    }
+}

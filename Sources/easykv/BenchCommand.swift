@@ -1,0 +1,113 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import Kernels
+import LanguageModels
+
+/// `easykv bench`: issue 9's speed and memory figures, each next to llama.cpp's (`--compare`,
+/// from `make bench-baseline`) or to our own naive reference measured in the same run.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Prefill/decode tokens/s, kernel speed and peak memory, with ratios.")
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Only the figures the issue's targets need (a couple of minutes).")
+    var quick = false
+
+    @Flag(help: "Print one JSON object instead of the table.")
+    var json = false
+
+    @Option(name: .customLong("json-output"), help: "Also write the JSON report to this file.")
+    var jsonOutput: String?
+
+    @Option(help: "llama.cpp figures to compare with (JSON from tools/bench/llama_baseline.py).")
+    var compare: String?
+
+    @Option(help: "Measure each figure this many times and keep the best.")
+    var `repeat`: Int = 1
+
+    @Flag(name: .customLong("no-memory"), help: "Skip the peak-RSS probe (a second process).")
+    var noMemory = false
+
+    @Flag(name: .customLong("no-kernels"), help: "Skip the single-thread kernel figures.")
+    var noKernels = false
+
+    @Flag(name: .customLong("memory-probe"), help: .hidden)
+    var memoryProbe = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1 (got \(`repeat`))") }
+    }
+
+    func run() throws {
+        Parallel.configure(threads: threads)
+        let path = try modelOptions.resolvedPath()
+        if memoryProbe {
+            let probe = try CLI.report { try BenchmarkMemoryProbe.run(modelPath: path) }
+            print(try CLI.json(probe))
+            return
+        }
+        let baseline = try compare.map { file in try CLI.report { try BenchmarkBaseline.load(file) } }
+        let loadBefore = BenchmarkReport.loadAverage()
+        let model = try CLI.report { try LlamaModel(path: path) }
+        let runner = BenchmarkRunner(model: model)
+        try CLI.report { try runner.warmUp() }
+
+        let planned = quick ? BenchmarkPlan.quick : BenchmarkPlan.full
+        let cases = BenchmarkPlan.withReferences(planned, baseline: baseline?.figures ?? [:])
+        var measured: [BenchmarkCase: BenchmarkMeasurement] = [:]
+        for (i, c) in cases.enumerated() {
+            var best: BenchmarkMeasurement?
+            for _ in 0..<`repeat` {
+                let m = try CLI.report { try runner.measure(c) }
+                if best == nil || m.tokensPerSecond > best!.tokensPerSecond { best = m }
+            }
+            measured[c] = best
+            CLI.warn(
+                String(format: "[%d/%d] %@: %.1f tokens/s", i + 1, cases.count, c.id, best!.tokensPerSecond), prefix: ""
+            )
+        }
+        let kernels = noKernels ? [] : try CLI.report { try BenchmarkKernels.measure(repeats: quick ? 5 : 10) }
+        let memory = noMemory ? nil : try probeMemory(modelPath: path)
+
+        let report = BenchmarkReport(
+            date: ISO8601DateFormatter().string(from: Date()),
+            commit: ProcessInfo.processInfo.environment["EASYKV_COMMIT"],
+            machine: BenchmarkReport.machine(), threads: Parallel.threadCount, model: path, quick: quick,
+            loadBefore: loadBefore, loadAfter: BenchmarkReport.loadAverage(), baselineTool: baseline?.tool,
+            figures: BenchmarkReport.figures(planned, measured: measured, baseline: baseline), kernels: kernels,
+            memory: memory, baselinePeakBytes: baseline?.memory?["memory/p7000"],
+            targets: BenchmarkReport.targets(measured: measured, baseline: baseline, memory: memory))
+        let text = try CLI.json(report)
+        if let jsonOutput, !FileManager.default.createFile(atPath: jsonOutput, contents: Data((text + "\n").utf8)) {
+            throw ValidationError("--json-output \(jsonOutput): cannot write the file")
+        }
+        print(json ? text : report.table())
+    }
+
+    /// Runs this executable again with `--memory-probe`, so the peak RSS is that of one budgeted
+    /// 7,000-token prefill and nothing else.
+    private func probeMemory(modelPath: String) throws -> BenchmarkMemoryProbe {
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["bench", "--memory-probe", "--model", modelPath, "--threads", "\(Parallel.threadCount)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try CLI.report { try process.run() }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            CLI.warn("the memory probe (\(executable) bench --memory-probe) exited with \(process.terminationStatus)")
+            throw ExitCode(1)
+        }
+        return try CLI.report { try JSONDecoder().decode(BenchmarkMemoryProbe.self, from: data) }
+    }
+}
