@@ -144,6 +144,36 @@ struct QuantizedDotTests {
         #expect(worstReorder < Self.reorderTolerance / 2)
     }
 
+    /// A row's result does not depend on the rows batched with it (groups of 4, 2 and 1 run the
+    /// same operations per row in the same order): the forward pass relies on this so batch size
+    /// never changes a sequence's output.
+    @Test(arguments: QuantizedDotTests.expectedTypes)
+    func batchingDoesNotChangeAnyRow(type: GGMLType) throws {
+        var rng = SplitMix64(seed: 0xBA7C + UInt64(type.rawValue))
+        let columns = 256
+        let weightRows = 19
+        let batch = 7
+        var weights = (0..<(weightRows * columns / type.blockSize * type.bytesPerBlock)).map { _ in
+            UInt8.random(in: 0...255, using: &rng)
+        }
+        WeightFormatsTests.makeHalfFieldsFinite(&weights, type: type)
+        let x = (0..<(batch * columns)).map { _ in Float.random(in: -1...1, using: &rng) }
+        var all = try QuantizedActivations(rows: batch, columns: columns)
+        x.withUnsafeBufferPointer { all.quantize($0.baseAddress!) }
+        var together = [Float](repeating: .nan, count: batch * weightRows)
+        try weights.withUnsafeBytes { w in
+            try QuantizedDot.timesTransposed(all, type, weights: w.baseAddress!, rows: weightRows, into: &together)
+            for i in 0..<batch {
+                var one = try QuantizedActivations(rows: 1, columns: columns)
+                x.withUnsafeBufferPointer { one.quantize($0.baseAddress! + i * columns) }
+                var alone = [Float](repeating: .nan, count: weightRows)
+                try QuantizedDot.timesTransposed(one, type, weights: w.baseAddress!, rows: weightRows, into: &alone)
+                let row = Array(together[(i * weightRows)..<((i + 1) * weightRows)])
+                #expect(row.map(\.bitPattern) == alone.map(\.bitPattern), "\(type) row \(i)")
+            }
+        }
+    }
+
     /// Where every product and partial sum is an integer below 2^24 (f16 fields 1.0, activation
     /// blocks with scale 1), float addition is exact in any order: fast, reference and the
     /// integer dot product of the decoded weights agree bit for bit. This pins the integer part
