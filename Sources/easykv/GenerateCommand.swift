@@ -17,7 +17,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "The prompt text.")
     var prompt: String?
 
-    @Option(name: .customLong("prompt-file"), help: "Read the prompt from a file.")
+    @Option(name: .customLong("prompt-file"), help: "Read the prompt from a file (- for standard input).")
     var promptFile: String?
 
     @Flag(help: "Apply the model's chat template (the default when it has one).")
@@ -77,7 +77,9 @@ struct GenerateCommand: ParsableCommand {
         let kv = try kvOptions.settings()
         let text: String
         if let promptFile {
-            guard let data = FileManager.default.contents(atPath: promptFile) else {
+            // FileHandle reads pipes and process substitutions too; "-" is standard input.
+            let handle = promptFile == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: promptFile)
+            guard let handle, let data = try? handle.readToEnd() else {
                 throw ValidationError("--prompt-file \(promptFile): cannot read the file")
             }
             text = String(decoding: data, as: UTF8.self)
