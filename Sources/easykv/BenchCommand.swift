@@ -52,7 +52,13 @@ struct BenchCommand: ParsableCommand {
             print(try CLI.json(probe))
             return
         }
-        let baseline = try compare.map { file in try CLI.report { try BenchmarkBaseline.load(file) } }
+        var baseline = try compare.map { file in try CLI.report { try BenchmarkBaseline.load(file) } }
+        if let b = baseline, let theirs = b.threads, theirs != Parallel.threadCount {
+            CLI.warn(
+                "--compare \(compare ?? ""): measured with \(theirs) threads, this run uses \(Parallel.threadCount); ignoring it"
+            )
+            baseline = nil
+        }
         let loadBefore = BenchmarkReport.loadAverage()
         let model = try CLI.report { try LlamaModel(path: path) }
         let runner = BenchmarkRunner(model: model)

@@ -3,7 +3,8 @@
 # right after it, so both sides see the same machine load. Not in CI.
 # llama.cpp comes from the PyPI package llama-cpp-python, built from source for this CPU in
 # tools/bench/.venv (git-ignored; the first build takes a long while).
-#   usage: tools/bench/baseline.sh EASYKV_BINARY MODEL   (THREADS=n; QUICK=1 for the quick set)
+#   usage: tools/bench/baseline.sh EASYKV_BINARY MODEL
+#   THREADS=n (default: the cores), QUICK=1 for the quick set, REPEAT=r to keep the best of r.
 set -euo pipefail
 bin=${1:?usage: baseline.sh EASYKV_BINARY MODEL}
 model=${2:?usage: baseline.sh EASYKV_BINARY MODEL}
@@ -22,10 +23,11 @@ fi
 
 quick=()
 [ -n "${QUICK:-}" ] && quick=(--quick)
+repeat=${REPEAT:-1}
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$venv/bin/python" tools/bench/llama_baseline.py --model "$model" --threads "$threads" "${quick[@]}" \
-    --output "$out/llama.json"
+    --repeat "$repeat" --output "$out/llama.json"
 EASYKV_COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 export EASYKV_COMMIT
-"$bin" bench --threads "$threads" --model "$model" "${quick[@]}" --compare "$out/llama.json" \
+"$bin" bench --threads "$threads" --model "$model" "${quick[@]}" --repeat "$repeat" --compare "$out/llama.json" \
     --json-output "$out/bench.json" | tee "$out/bench.txt"

@@ -12,7 +12,7 @@ Prompts are pseudo-random token ids (as llama-bench uses); decode steps feed a f
 without sampling (as llama-bench's tg does), so the figures are llama_decode time plus a few
 microseconds of Python per call. Uses the low-level API so one model load serves every context.
 
-Usage: llama_baseline.py --model M --threads N [--quick] [--output FILE]
+Usage: llama_baseline.py --model M --threads N [--quick] [--repeat R] [--output FILE]
        llama_baseline.py --model M --threads N --memory-probe 7000   (internal)
 """
 
@@ -147,6 +147,7 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--output", help="write the JSON here (default: stdout)")
+    parser.add_argument("--repeat", type=int, default=1, help="measure each figure this many times, keep the best")
     parser.add_argument("--memory-probe", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -173,11 +174,11 @@ def main():
     figures = result["figures"]
     for n, stride in QUICK_PREFILL if args.quick else FULL_PREFILL:
         key = f"prefill/p{n}/s{stride}"
-        figures[key] = measure_prefill(model, args.threads, vocab, n, stride)
+        figures[key] = max(measure_prefill(model, args.threads, vocab, n, stride) for _ in range(args.repeat))
         print(f"{key}: {figures[key]:.1f} tokens/s", file=sys.stderr)
     for depth, steps, n_seq in DECODE:
         key = f"decode/d{depth}/tg{steps}" + (f"/x{n_seq}" if n_seq > 1 else "")
-        figures[key] = measure_decode(model, args.threads, vocab, depth, steps, n_seq)
+        figures[key] = max(measure_decode(model, args.threads, vocab, depth, steps, n_seq) for _ in range(args.repeat))
         print(f"{key}: {figures[key]:.1f} tokens/s", file=sys.stderr)
 
     probe = subprocess.run(
