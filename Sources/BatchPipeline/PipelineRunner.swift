@@ -85,11 +85,9 @@ public final class PipelineRunner: Sendable {
         let window = self.window
         let stop = options.stop
         // On a stop request, prompts not yet in the batch are dropped (their inputs get no line);
-        // the sequences in the batch finish and are written.
-        let watcher = Task.detached {
-            while !Task.isCancelled, stop.requested == nil { try? await Task.sleep(nanoseconds: 50_000_000) }
-            if stop.requested != nil { engine.stopAdmitting() }
-        }
+        // the sequences in the batch finish and are written. Called on the signal's own queue:
+        // a polling task could wait seconds for a cooperative thread while prompts keep joining.
+        stop.onRequest { _ in engine.stopAdmitting() }
         await withDiscardingTaskGroup { group in
             for batch in Self.groups(todo) {
                 if stop.requested != nil || fatal.error != nil { break }
@@ -98,7 +96,6 @@ public final class PipelineRunner: Sendable {
                 group.addTask { await stages.run(batch, fatal: fatal) }
             }
         }
-        watcher.cancel()
         do {
             try await writer.flushOutOfOrder()
             try await writer.close()
