@@ -55,9 +55,11 @@ run: build model
 	$(BIN) run pipelines/summarize.yaml --input input --output output/summaries.jsonl --resume
 	@echo "summaries: output/summaries.jsonl (one JSON line per document; rm it to summarise again)"
 
+# Tests run one at a time: the model-backed ones use every core through the worker pool, and a
+# test that times a network timeout must not wait for a core behind them.
 test: deps model
 	swift build $(SWIFT_FLAGS) --build-tests
-	swift test $(SWIFT_FLAGS) --skip-build
+	swift test $(SWIFT_FLAGS) --skip-build --no-parallel
 
 bench: build model
 	tools/bench/bench.sh $(BIN) $(MODEL)
