@@ -34,7 +34,9 @@ public struct Projection: @unchecked Sendable {
         parts = infos.map {
             Part(data: file.data(for: $0).baseAddress!, type: $0.type, rows: $0.rowCount, rowBytes: $0.rowBytes)
         }
-        supportsQuantized = infos.allSatisfy { QuantizedDot.isSupported($0.type) } && columns % 32 == 0
+        supportsQuantized =
+            columns % QuantizedActivations.blockSize == 0
+            && infos.allSatisfy { QuantizedDot.isSupported($0.type) && columns % $0.type.blockSize == 0 }
         outputs = infos.reduce(0) { $0 + $1.rowCount }
         inputs = columns
     }
@@ -64,16 +66,22 @@ public struct Projection: @unchecked Sendable {
         activations.quantize(x)
         let target = accumulate ? scratch : y
         let n = outputs
-        var first = 0
-        for part in parts {
-            let box = UncheckedBox((target + first, part, activations))
-            Parallel.ranges(part.rows, granularity: 8) { r in
-                let (out, part, activations) = box.value
-                try! QuantizedDot.timesTransposed(  // types checked at load
-                    activations, part.type, weights: part.data + r.lowerBound * part.rowBytes, rows: r.count,
-                    into: out + r.lowerBound, ldc: n)
+        // One parallel loop over the rows of every part (a fused Q/K/V or gate/up), in tiles of
+        // 16 rows, the kernels' unit; a worker's range may cross from one part into the next.
+        let box = UncheckedBox((target, parts, activations))
+        Parallel.ranges(n, granularity: 16) { range in
+            let (out, parts, activations) = box.value
+            var first = 0
+            for part in parts {
+                let lo = max(range.lowerBound, first)
+                let hi = min(range.upperBound, first + part.rows)
+                if lo < hi {
+                    try! QuantizedDot.timesTransposed(  // types and block multiples checked at load
+                        activations, part.type, weights: part.data + (lo - first) * part.rowBytes, rows: hi - lo,
+                        into: out + lo, ldc: n)
+                }
+                first += part.rows
             }
-            first += part.rows
         }
         if accumulate {
             for i in 0..<(rows * n) { y[i] += scratch[i] }
