@@ -1,4 +1,5 @@
 import Foundation
+import LanguageModels
 
 /// The final report of a run: counts, failures by reason, throughput, peak memory.
 public struct RunSummary: Sendable, Equatable {
@@ -107,15 +108,6 @@ public struct RunSummary: Sendable, Equatable {
         ]).serialized
     }
 
-    /// Peak resident memory of this process (`getrusage`: kilobytes on Linux, bytes on macOS).
-    public static func peakMemoryBytes() -> Int {
-        var usage = rusage()
-        #if os(Linux)
-            guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
-            return Int(usage.ru_maxrss) * 1024
-        #else
-            guard getrusage(RUSAGE_SELF, &usage) == 0 else { return 0 }
-            return Int(usage.ru_maxrss)
-        #endif
-    }
+    /// Peak resident memory of this process (`ProcessMemory.peakResidentBytes`).
+    public static func peakMemoryBytes() -> Int { ProcessMemory.peakResidentBytes() }
 }

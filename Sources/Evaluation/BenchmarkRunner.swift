@@ -101,32 +101,6 @@ public struct BenchmarkRunner {
     }
 }
 
-/// Resident memory of this process (Linux `getrusage` and `/proc/self/statm`).
-public enum ProcessMemory {
-    /// The most resident memory the process has had, in bytes.
-    public static func peakResidentBytes() -> Int {
-        var usage = rusage()
-        #if os(Linux)
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-        #else
-            getrusage(RUSAGE_SELF, &usage)
-        #endif
-        #if os(macOS)
-            return Int(usage.ru_maxrss)  // bytes on macOS
-        #else
-            return Int(usage.ru_maxrss) * 1024  // KiB on Linux
-        #endif
-    }
-
-    /// Resident memory now, in bytes (0 where `/proc` is missing).
-    public static func residentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-    }
-}
-
 /// Issue 9's memory figure, measured in a fresh process so earlier cases do not raise the peak:
 /// load the model, note the resident size, prefill one budgeted prompt, note the peak.
 public struct BenchmarkMemoryProbe: Sendable, Codable {

@@ -136,8 +136,17 @@ public enum CacheAttention {
                     }
                 }
                 let scores = scratch.scores
-                Matmul.timesTransposed(
-                    scratch.queries, rows: rows, keys, rows: limit, inner: d, into: scores, ldc: limit, alpha: scale)
+                // One query (decode): matrix-vector products; sgemm would repack the keys.
+                let single = qb == 1
+                if single {
+                    for r in 0..<rep {
+                        Matmul.matrixVector(
+                            keys, rows: limit, columns: d, scratch.queries + r * d, into: scores + r * limit, alpha: scale)
+                    }
+                } else {
+                    Matmul.timesTransposed(
+                        scratch.queries, rows: rows, keys, rows: limit, inner: d, into: scores, ldc: limit, alpha: scale)
+                }
                 for i in 0..<qb {
                     let visible = nOld + q0 + i + 1
                     if let window = slidingWindow {
@@ -169,7 +178,15 @@ public enum CacheAttention {
                         }
                     }
                 }
-                Matmul.times(scores, rows: rows, values, columns: d, inner: limit, into: scratch.output)
+                if single {
+                    for r in 0..<rep {
+                        Matmul.matrixVector(
+                            values, rows: limit, columns: d, transposed: true, scores + r * limit,
+                            into: scratch.output + r * d)
+                    }
+                } else {
+                    Matmul.times(scores, rows: rows, values, columns: d, inner: limit, into: scratch.output)
+                }
                 for i in 0..<qb {
                     for r in 0..<rep {
                         (output + (q0 + i) * outputStride + (kvh * rep + r) * d).update(

@@ -31,6 +31,20 @@ public enum Matmul {
             a, Int32(lda ?? k), b, Int32(ldb ?? n), beta, c, Int32(ldc ?? n))
     }
 
+    /// `y[m] = alpha · A[m, n] × x[n]` (`cblas_sgemv`, no transpose), or with `transposed`,
+    /// `y[n] = alpha · A[m, n]ᵀ × x[m]`. Used where one query row meets the whole cache: OpenBLAS's
+    /// sgemm would repack the keys for every such call.
+    @inline(__always)
+    public static func matrixVector(
+        _ a: UnsafePointer<Float>, rows m: Int, columns n: Int, lda: Int? = nil, transposed: Bool = false,
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
+    ) {
+        guard m > 0, n > 0 else { return }
+        cblas_sgemv(
+            CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda ?? n), x, 1,
+            beta, y, 1)
+    }
+
     /// `timesTransposed` with the `n` output columns split across `Parallel`'s workers, each
     /// running a single-threaded sgemm on its slice of the weight rows.
     public static func timesTransposedParallel(
