@@ -3,6 +3,8 @@
 ///
 /// The reader knows every type's size so it can bounds-check any tensor; which types can be
 /// dequantized and multiplied is the `Kernels` module's concern.
+// swift-format-ignore: AlwaysUseLowerCamelCase
+// (case names are ggml's type names, `q4_K`, so they read like every GGUF tool's output)
 public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case f32 = 0
     case f16 = 1

@@ -50,7 +50,8 @@ public struct GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
         case .badAlignment(let a): return "general.alignment \(a) is not a power of two between 1 and 2^20"
         case .unknownTensorType(let name, let raw): return "tensor '\(name)' has unknown ggml type \(raw)"
         case .badDimensions(let name, let dims):
-            return "tensor '\(name)' has invalid dimensions \(dims) (zero, more than 4, overflowing, or not whole blocks)"
+            return
+                "tensor '\(name)' has invalid dimensions \(dims) (zero, more than 4, overflowing, or not whole blocks)"
         case .misalignedTensor(let name, let offset, let alignment):
             return "tensor '\(name)' data offset \(offset) is not a multiple of the alignment \(alignment)"
         case .tensorPastEnd(let name, let end, let size):

@@ -65,7 +65,9 @@ extension GGUFFile {
             var elements = 1
             var dims: [Int] = []
             for d in rawDims {
-                guard d > 0, d < UInt64(Int32.max) else { throw cursor.fail(.badDimensions(tensor: name, dims: rawDims)) }
+                guard d > 0, d < UInt64(Int32.max) else {
+                    throw cursor.fail(.badDimensions(tensor: name, dims: rawDims))
+                }
                 let (product, overflow) = elements.multipliedReportingOverflow(by: Int(d))
                 guard !overflow else { throw cursor.fail(.badDimensions(tensor: name, dims: rawDims)) }
                 elements = product
@@ -89,11 +91,13 @@ extension GGUFFile {
             let (end, overflow) = info.offset.addingReportingOverflow(UInt64(info.bytes))
             let fileEnd = UInt64(dataOffset) + end
             guard !overflow, fileEnd <= UInt64(bytes.count) else {
-                throw cursor.fail(.tensorPastEnd(tensor: info.name, end: overflow ? .max : fileEnd, fileSize: bytes.count))
+                throw cursor.fail(
+                    .tensorPastEnd(tensor: info.name, end: overflow ? .max : fileEnd, fileSize: bytes.count))
             }
-            tensors.append(GGUFTensorInfo(
-                name: info.name, dimensions: info.dims, type: info.type, offset: Int(info.offset),
-                byteCount: info.bytes))
+            tensors.append(
+                GGUFTensorInfo(
+                    name: info.name, dimensions: info.dims, type: info.type, offset: Int(info.offset),
+                    byteCount: info.bytes))
         }
         // Overlap check on tensors sorted by offset (llama.cpp checks that offsets follow sizes).
         let sorted = tensors.sorted { $0.offset < $1.offset }
@@ -118,7 +122,9 @@ extension GGUFFile {
         }
     }
 
-    static func readValue(_ c: inout ByteCursor, rawType: UInt32, key: String, depth: Int) throws(GGUFError) -> GGUFValue {
+    static func readValue(_ c: inout ByteCursor, rawType: UInt32, key: String, depth: Int) throws(GGUFError)
+        -> GGUFValue
+    {
         let what = "value of metadata key '\(key)'"
         switch rawType {
         case 0: return .uint8(try c.read(UInt8.self, what))

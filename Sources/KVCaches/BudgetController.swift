@@ -84,7 +84,8 @@ public final class BudgetController {
         if settings.policy == .full && kind != .decoding && plan == nil { kind = .full }
         guard policy.supports(kind) else {
             throw KVCacheError.unsupported(
-                "policy '\(settings.policy.rawValue)' is for decoding mode only (--kv-mode decoding with an integer budget)")
+                "policy '\(settings.policy.rawValue)' is for decoding mode only (--kv-mode decoding with an integer budget)"
+            )
         }
         if settings.keepAttention && kind == .decoding {
             throw KVCacheError.unsupported("--keep-attention applies to encoding-type modes only")
@@ -153,7 +154,9 @@ public final class BudgetController {
     public func didForwardPrompt(cache: KVCache) {
         guard let p = plan else { return }
         let n = cache.counts[0]
-        if n > p.idx || settings.keepAttention { fold(cache, from: 0, averageLastRowOverHeads: kind != .encodingDecoding) }
+        if n > p.idx || settings.keepAttention {
+            fold(cache, from: 0, averageLastRowOverHeads: kind != .encodingDecoding)
+        }
         guard n > p.idx, settings.policy != .full else { return }
         addToCounters(cache, from: 0, Float(p.stride))
         evict(
@@ -221,7 +224,9 @@ public final class BudgetController {
                         // TOVA prefill: the last row averaged over the layer's KV heads.
                         for j in first..<n {
                             var a: Float = 0
-                            for h in 0..<cache.kvHeadCount { a += step.lastRow[cache.slotBase(layer: layer, head: h) + j] }
+                            for h in 0..<cache.kvHeadCount {
+                                a += step.lastRow[cache.slotBase(layer: layer, head: h) + j]
+                            }
                             run.sum[b + j] = a / Float(cache.kvHeadCount)
                         }
                     } else {

@@ -141,11 +141,13 @@ public enum CacheAttention {
                 if single {
                     for r in 0..<rep {
                         Matmul.matrixVector(
-                            keys, rows: limit, columns: d, scratch.queries + r * d, into: scores + r * limit, alpha: scale)
+                            keys, rows: limit, columns: d, scratch.queries + r * d, into: scores + r * limit,
+                            alpha: scale)
                     }
                 } else {
                     Matmul.timesTransposed(
-                        scratch.queries, rows: rows, keys, rows: limit, inner: d, into: scores, ldc: limit, alpha: scale)
+                        scratch.queries, rows: rows, keys, rows: limit, inner: d, into: scores, ldc: limit, alpha: scale
+                    )
                 }
                 for i in 0..<qb {
                     let visible = nOld + q0 + i + 1

@@ -41,8 +41,12 @@ public struct StridePlan: Sendable, Equatable {
     }
 
     /// The plan for `settings` over a prompt of `promptLength` tokens, or nil when the budget
-    /// covers the whole prompt (one plain forward, nothing evicted).
-    public static func make(kind: Kind, promptLength L: Int, budget: Budget, stride s: Int, recentRatio: Double, sink: Int)
+    /// covers the whole prompt (one plain forward, nothing evicted). `L` and `s` keep the spec's
+    /// names so the arithmetic reads like EASYKV-SPEC §4.1.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    public static func make(
+        kind: Kind, promptLength L: Int, budget: Budget, stride s: Int, recentRatio: Double, sink: Int
+    )
         throws(KVCacheError) -> StridePlan?
     {
         guard s >= 1 else { throw KVCacheError.invalidBudget("stride must be at least 1 (got \(s))") }

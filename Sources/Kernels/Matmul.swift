@@ -54,8 +54,9 @@ public enum Matmul {
         let box = UncheckedBox((a, b, c))
         Parallel.ranges(n, granularity: 16) { r in
             let (a, b, c) = box.value
-            timesTransposed(a, rows: m, lda: k, b + r.lowerBound * k, rows: r.count, ldb: k, inner: k,
-                            into: c + r.lowerBound, ldc: n, beta: beta)
+            timesTransposed(
+                a, rows: m, lda: k, b + r.lowerBound * k, rows: r.count, ldb: k, inner: k,
+                into: c + r.lowerBound, ldc: n, beta: beta)
         }
     }
 

@@ -1,6 +1,6 @@
+import COpenBLAS
 import Dispatch
 import Foundation
-import COpenBLAS
 
 /// The one thread pool of the process (issue 9: no oversubscription). Our kernels split work
 /// across `threadCount` persistent workers (`WorkerPool`); OpenBLAS runs single-threaded inside

@@ -29,7 +29,9 @@ public struct Rope: Sendable {
     /// HF's DynamicNTK base for a sequence of `length` tokens (EASYKV-SPEC §1.5):
     /// `base · (factor·length/maxPositions − (factor−1))^(d/(d−2))`, unchanged when
     /// `length ≤ maxPositions`.
-    public static func ntkBase(base: Double, factor: Double, length: Int, maxPositions: Int, dimensionCount d: Int) -> Double {
+    public static func ntkBase(base: Double, factor: Double, length: Int, maxPositions: Int, dimensionCount d: Int)
+        -> Double
+    {
         guard length > maxPositions else { return base }
         let ratio = factor * Double(length) / Double(maxPositions) - (factor - 1)
         return base * pow(ratio, Double(d) / Double(d - 2))

@@ -8,7 +8,9 @@
 public enum SwiGLU {
     /// For each of `rows` rows laid out as `[gate (width) | up (width)]` (the fused gate/up
     /// projection), writes `silu(gate) · up` into `output` (`rows × width`).
-    public static func apply(fused: UnsafePointer<Float>, rows: Int, width: Int, into output: UnsafeMutablePointer<Float>) {
+    public static func apply(
+        fused: UnsafePointer<Float>, rows: Int, width: Int, into output: UnsafeMutablePointer<Float>
+    ) {
         let box = UncheckedBox((fused, output))
         Parallel.ranges(rows, granularity: 8) { range in
             let (fused, output) = box.value
@@ -34,7 +36,9 @@ public enum SwiGLU {
     }
 
     /// Scalar reference twin.
-    public static func reference(fused: UnsafePointer<Float>, rows: Int, width: Int, into output: UnsafeMutablePointer<Float>) {
+    public static func reference(
+        fused: UnsafePointer<Float>, rows: Int, width: Int, into output: UnsafeMutablePointer<Float>
+    ) {
         for r in 0..<rows {
             for i in 0..<width {
                 let x = fused[r * 2 * width + i]

@@ -37,7 +37,7 @@ final class WorkerPool: @unchecked Sendable {
     private static let yieldLimit = 2_000
 
     /// Marks pool threads (and a caller inside `run`), so nested loops run inline.
-    nonisolated(unsafe) private static let insideKey: pthread_key_t = {
+    private static let insideKey: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         return key
@@ -52,10 +52,12 @@ final class WorkerPool: @unchecked Sendable {
         for _ in 1..<self.size {
             let context = Unmanaged.passRetained(self).toOpaque()
             var thread = pthread_t()
-            pthread_create(&thread, nil, { raw in
-                Unmanaged<WorkerPool>.fromOpaque(raw!).takeRetainedValue().workerLoop()
-                return nil
-            }, context)
+            pthread_create(
+                &thread, nil,
+                { raw in
+                    Unmanaged<WorkerPool>.fromOpaque(raw!).takeRetainedValue().workerLoop()
+                    return nil
+                }, context)
             pthread_detach(thread)
         }
     }

@@ -21,7 +21,10 @@ public struct GenerationSettings: Sendable {
     /// Generate `maxNewTokens` whatever is sampled (benchmarks).
     public var ignoreStopTokens: Bool
 
-    public init(maxNewTokens: Int = 256, sampling: SamplingSettings = .greedy, stopTokenIDs: Set<Int> = [], ignoreStopTokens: Bool = false) {
+    public init(
+        maxNewTokens: Int = 256, sampling: SamplingSettings = .greedy, stopTokenIDs: Set<Int> = [],
+        ignoreStopTokens: Bool = false
+    ) {
         self.maxNewTokens = maxNewTokens
         self.sampling = sampling
         self.stopTokenIDs = stopTokenIDs
@@ -89,12 +92,15 @@ public final class GenerationSequence: @unchecked Sendable {
 
     public init(model: LlamaModel, prompt: [Int], kv: KVSettings, generation: GenerationSettings) throws(ModelError) {
         guard !prompt.isEmpty else { throw ModelError.invalidArgument("empty prompt") }
-        guard generation.maxNewTokens >= 1 else { throw ModelError.invalidArgument("max new tokens must be at least 1") }
+        guard generation.maxNewTokens >= 1 else {
+            throw ModelError.invalidArgument("max new tokens must be at least 1")
+        }
         self.prompt = prompt
         settings = generation
         kvSettings = kv
         do {
-            controller = try BudgetController(settings: kv, promptLength: prompt.count, maxNewTokens: generation.maxNewTokens)
+            controller = try BudgetController(
+                settings: kv, promptLength: prompt.count, maxNewTokens: generation.maxNewTokens)
         } catch {
             throw ModelError.invalidArgument(error.description)
         }
@@ -118,7 +124,8 @@ public final class GenerationSequence: @unchecked Sendable {
             let last = nextForward == promptSteps.count - 1
             step = SequenceStep(
                 cache: cache, tokens: Array(prompt[range]), positions: Array(range), logits: last ? .last : .none,
-                collectStatistics: controller.collectsStatistics(tokens: range.count, cacheCountBefore: cache.counts[0]))
+                collectStatistics: controller.collectsStatistics(tokens: range.count, cacheCountBefore: cache.counts[0])
+            )
         } else if let token = pending {
             step = SequenceStep(
                 cache: cache, tokens: [token], positions: [prompt.count + generated.count - 1], logits: .last,

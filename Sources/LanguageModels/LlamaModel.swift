@@ -22,7 +22,9 @@ public struct SequenceStep {
     /// Whether the attention kernel should leave eviction statistics in `cache.stepStatistics`.
     public var collectStatistics: Bool
 
-    public init(cache: KVCache, tokens: [Int], positions: [Int], logits: LogitsRequest = .last, collectStatistics: Bool = false) {
+    public init(
+        cache: KVCache, tokens: [Int], positions: [Int], logits: LogitsRequest = .last, collectStatistics: Bool = false
+    ) {
         self.cache = cache
         self.tokens = tokens
         self.positions = positions
@@ -111,7 +113,8 @@ public final class LlamaModel: @unchecked Sendable {
         let c = configuration
         for (i, step) in steps.enumerated() {
             guard !step.tokens.isEmpty, step.tokens.count == step.positions.count else {
-                throw ModelError.invalidArgument("sequence \(i): \(step.tokens.count) tokens but \(step.positions.count) positions")
+                throw ModelError.invalidArgument(
+                    "sequence \(i): \(step.tokens.count) tokens but \(step.positions.count) positions")
             }
             if let bad = step.tokens.first(where: { $0 < 0 || $0 >= c.vocabSize }) {
                 throw ModelError.invalidArgument("token id \(bad) is outside the vocabulary (0..<\(c.vocabSize))")
@@ -133,7 +136,6 @@ public final class LlamaModel: @unchecked Sendable {
         let total = steps.reduce(0) { $0 + $1.tokens.count }
         let ws = workspace
         ws.reserve(tokens: total, configuration: c, ropeDims: rope.dimensionCount)
-        let qkvWidth = c.qDim + 2 * c.kvDim
         let x = ws.hidden
         let xn = ws.normed
 
@@ -172,7 +174,8 @@ public final class LlamaModel: @unchecked Sendable {
             layer.attentionOutput.apply(
                 ws.attention, rows: total, into: x, accumulate: true, quantized: quantized, scratch: ws.scratch)
             RMSNorm.apply(x, weight: layer.feedForwardNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
-            layer.gateUp.apply(xn, rows: total, into: ws.gateUp, accumulate: false, quantized: quantized, scratch: ws.scratch)
+            layer.gateUp.apply(
+                xn, rows: total, into: ws.gateUp, accumulate: false, quantized: quantized, scratch: ws.scratch)
             SwiGLU.apply(fused: ws.gateUp, rows: total, width: c.feedForwardSize, into: ws.feedForward)
             layer.down.apply(
                 ws.feedForward, rows: total, into: x, accumulate: true, quantized: quantized, scratch: ws.scratch)

@@ -61,7 +61,8 @@ public struct LlamaWeights: @unchecked Sendable {
 
     /// fp32 bytes of every projection of a model with configuration `c`.
     static func denseBytes(_ c: ModelConfiguration) -> Int {
-        let perLayer = (c.qDim + 2 * c.kvDim) * c.hiddenSize + c.hiddenSize * c.qDim + 3 * c.feedForwardSize * c.hiddenSize
+        let perLayer =
+            (c.qDim + 2 * c.kvDim) * c.hiddenSize + c.hiddenSize * c.qDim + 3 * c.feedForwardSize * c.hiddenSize
         return (c.layerCount * perLayer + c.vocabSize * c.hiddenSize) * MemoryLayout<Float>.size
     }
 

@@ -83,7 +83,8 @@ public struct ModelConfiguration: Sendable, Equatable {
                 switch type {
                 case "linear": scaling = .linear(factor: factor)
                 case "dynamic", "ntk":
-                    let original = try file.optionalInt(GGUFKeys.ropeScalingOriginalContext(arch))
+                    let original =
+                        try file.optionalInt(GGUFKeys.ropeScalingOriginalContext(arch))
                         ?? file.int(GGUFKeys.contextLength(arch))
                     scaling = .dynamicNTK(factor: factor, originalContext: original)
                 default:
@@ -91,7 +92,8 @@ public struct ModelConfiguration: Sendable, Equatable {
                 }
             }
             let embedding = try file.requireTensor("token_embd.weight")
-            let vocab = try file.optionalInt(GGUFKeys.vocabSize(arch))
+            let vocab =
+                try file.optionalInt(GGUFKeys.vocabSize(arch))
                 ?? (file[GGUFKeys.tokens]?.array?.count ?? embedding.rowCount)
             let window = try file.optionalInt(GGUFKeys.slidingWindow(arch))
             self.init(

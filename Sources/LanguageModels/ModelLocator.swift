@@ -26,7 +26,8 @@ public enum ModelLocator {
         let candidates = defaultCandidates()
         if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
         throw ModelError.modelNotFound(
-            "no model given and the default \(defaultFileName) was not found (looked in \(candidates.joined(separator: ", "))); run `make model` or pass --model")
+            "no model given and the default \(defaultFileName) was not found (looked in \(candidates.joined(separator: ", "))); run `make model` or pass --model"
+        )
     }
 
     /// `models/<default>` in the working directory and in the folders above the executable

@@ -24,7 +24,8 @@ extension LlamaModel {
         if settings.mode == .decoding || settings.mode == .auto { settings.mode = .encoding }
         let controller: BudgetController
         do {
-            controller = try BudgetController(settings: settings, promptLength: tokens.count, maxNewTokens: 0, perplexity: true)
+            controller = try BudgetController(
+                settings: settings, promptLength: tokens.count, maxNewTokens: 0, perplexity: true)
         } catch {
             throw ModelError.invalidArgument(error.description)
         }
@@ -38,7 +39,8 @@ extension LlamaModel {
             let wantLogits = range.upperBound > firstScored
             let step = SequenceStep(
                 cache: cache, tokens: Array(tokens[range]), positions: Array(range), logits: wantLogits ? .all : .none,
-                collectStatistics: controller.collectsStatistics(tokens: range.count, cacheCountBefore: cache.counts[0]))
+                collectStatistics: controller.collectsStatistics(tokens: range.count, cacheCountBefore: cache.counts[0])
+            )
             let logits = try forward([step])[0]
             controller.didForwardPrompt(cache: cache)
             guard wantLogits else { continue }

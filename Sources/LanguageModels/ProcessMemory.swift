@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// Resident memory of this process (Linux `/proc/self/status` and `statm`; `getrusage` elsewhere).
 public enum ProcessMemory {

@@ -90,7 +90,8 @@ public struct Projection: @unchecked Sendable {
 
     /// Without an fp32 copy: each worker dequantizes `tileRows` weight rows at a time into its
     /// own scratch and multiplies them (issue 9: memory bounded by the tile, not the model).
-    private func applyTiled(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    private func applyTiled(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool)
+    {
         // Tiles never straddle two parts, so each is one GGUF type.
         var tiles: [(part: Int, row: Int, count: Int, output: Int)] = []
         var first = 0

@@ -63,7 +63,9 @@ struct GenerateCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (prompt == nil) != (promptFile == nil) else { throw ValidationError("give exactly one of --prompt and --prompt-file") }
+        guard (prompt == nil) != (promptFile == nil) else {
+            throw ValidationError("give exactly one of --prompt and --prompt-file")
+        }
         guard !(chat && raw) else { throw ValidationError("--chat and --raw exclude each other") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1 (got \(maxTokens))") }
         guard temperature >= 0 else { throw ValidationError("--temperature must not be negative (got \(temperature))") }
@@ -110,13 +112,17 @@ struct GenerateCommand: ParsableCommand {
         guard !ids.isEmpty else { throw ValidationError("the prompt is empty after tokenization") }
         let context = model.configuration.contextLength
         if ids.count + maxTokens > context {
-            CLI.warn("prompt (\(ids.count) tokens) + --max-tokens (\(maxTokens)) exceeds the model's context length \(context)")
+            CLI.warn(
+                "prompt (\(ids.count) tokens) + --max-tokens (\(maxTokens)) exceeds the model's context length \(context)"
+            )
         }
         let generation = GenerationSettings(
             maxNewTokens: maxTokens,
             sampling: SamplingSettings(temperature: temperature, topP: topP, topK: topK, seed: seed),
             stopTokenIDs: tokenizer.endOfTurnIDs, ignoreStopTokens: ignoreEOS)
-        let sequence = try CLI.report { try GenerationSequence(model: model, prompt: ids, kv: kv, generation: generation) }
+        let sequence = try CLI.report {
+            try GenerationSequence(model: model, prompt: ids, kv: kv, generation: generation)
+        }
         sequence.recordsKeptPositions = dumpKept != nil
         var decoder = tokenizer.makeStreamingDecoder(skipSpecial: true)
         var stopper = StopStrings(stops)

@@ -24,7 +24,9 @@ struct KVOptions: ParsableArguments {
     @Flag(name: .customLong("keep-attention"), help: "Seed eviction statistics with the prefix forward's attention.")
     var keepAttention = false
 
-    @Flag(name: .customLong("streaming-positions"), help: "Renumber positions contiguously after eviction (StreamingLLM).")
+    @Flag(
+        name: .customLong("streaming-positions"), help: "Renumber positions contiguously after eviction (StreamingLLM)."
+    )
     var streamingPositions = false
 
     @Option(name: .customLong("kv-seed"), help: "Seed of the random policy.")
@@ -33,7 +35,8 @@ struct KVOptions: ParsableArguments {
     /// The validated settings; errors name the flag.
     func settings() throws -> KVSettings {
         guard let mode = KVMode(rawValue: mode) else {
-            throw ValidationError("--kv-mode '\(self.mode)' is not one of \(KVMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--kv-mode '\(self.mode)' is not one of \(KVMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var parsedBudget = Budget.fraction(1)
         if let budget {

@@ -7,55 +7,81 @@ struct ModelSummary: Encodable {
     var path: String
     var architecture: String
     var name: String?
-    var gguf_version: Int
-    var block_count: Int
-    var embedding_length: Int
-    var feed_forward_length: Int
-    var head_count: Int
-    var head_count_kv: Int
-    var head_dim: Int
-    var context_length: Int
-    var rope_freq_base: Double
-    var rope_scaling: String
-    var rms_epsilon: Double
-    var sliding_window: Int?
-    var tied_embeddings: Bool
-    var vocab_size: Int
-    var tokenizer_model: String?
-    var tokenizer_pre: String?
-    var chat_template: Bool
-    var tensor_count: Int
-    var tensor_types: [String: Int]
-    var file_size: Int
+    var ggufVersion: Int
+    var blockCount: Int
+    var embeddingLength: Int
+    var feedForwardLength: Int
+    var headCount: Int
+    var headCountKv: Int
+    var headDim: Int
+    var contextLength: Int
+    var ropeFreqBase: Double
+    var ropeScaling: String
+    var rmsEpsilon: Double
+    var slidingWindow: Int?
+    var tiedEmbeddings: Bool
+    var vocabSize: Int
+    var tokenizerModel: String?
+    var tokenizerPre: String?
+    var chatTemplate: Bool
+    var tensorCount: Int
+    var tensorTypes: [String: Int]
+    var fileSize: Int
+
+    enum CodingKeys: String, CodingKey {
+        case path
+        case architecture
+        case name
+        case ggufVersion = "gguf_version"
+        case blockCount = "block_count"
+        case embeddingLength = "embedding_length"
+        case feedForwardLength = "feed_forward_length"
+        case headCount = "head_count"
+        case headCountKv = "head_count_kv"
+        case headDim = "head_dim"
+        case contextLength = "context_length"
+        case ropeFreqBase = "rope_freq_base"
+        case ropeScaling = "rope_scaling"
+        case rmsEpsilon = "rms_epsilon"
+        case slidingWindow = "sliding_window"
+        case tiedEmbeddings = "tied_embeddings"
+        case vocabSize = "vocab_size"
+        case tokenizerModel = "tokenizer_model"
+        case tokenizerPre = "tokenizer_pre"
+        case chatTemplate = "chat_template"
+        case tensorCount = "tensor_count"
+        case tensorTypes = "tensor_types"
+        case fileSize = "file_size"
+    }
 
     init(file: GGUFFile, config: ModelConfiguration) {
         path = file.path
         architecture = config.architecture
         name = file[GGUFKeys.name]?.string
-        gguf_version = Int(file.version)
-        block_count = config.layerCount
-        embedding_length = config.hiddenSize
-        feed_forward_length = config.feedForwardSize
-        head_count = config.headCount
-        head_count_kv = config.kvHeadCount
-        head_dim = config.headDim
-        context_length = config.contextLength
-        rope_freq_base = config.ropeBase
+        ggufVersion = Int(file.version)
+        blockCount = config.layerCount
+        embeddingLength = config.hiddenSize
+        feedForwardLength = config.feedForwardSize
+        headCount = config.headCount
+        headCountKv = config.kvHeadCount
+        headDim = config.headDim
+        contextLength = config.contextLength
+        ropeFreqBase = config.ropeBase
         switch config.ropeScaling {
-        case .none: rope_scaling = "none"
-        case .linear(let f): rope_scaling = "linear x\(f)"
-        case .dynamicNTK(let f, let n): rope_scaling = "dynamic-ntk x\(f) from \(n)"
+        case .none: ropeScaling = "none"
+        case .linear(let f): ropeScaling = "linear x\(f)"
+        case .dynamicNTK(let f, let n): ropeScaling = "dynamic-ntk x\(f) from \(n)"
         }
-        rms_epsilon = Double("\(config.rmsEpsilon)") ?? Double(config.rmsEpsilon)
-        sliding_window = config.slidingWindow
-        tied_embeddings = config.tiedEmbeddings
-        vocab_size = config.vocabSize
-        tokenizer_model = file[GGUFKeys.tokenizerModel]?.string
-        tokenizer_pre = file[GGUFKeys.tokenizerPre]?.string
-        chat_template = file[GGUFKeys.chatTemplate] != nil
-        tensor_count = file.tensors.count
-        tensor_types = Dictionary(file.tensors.map { ($0.type.description, 1) }, uniquingKeysWith: +)
-        file_size = file.fileSize
+        rmsEpsilon = Double("\(config.rmsEpsilon)") ?? Double(config.rmsEpsilon)
+        slidingWindow = config.slidingWindow
+        tiedEmbeddings = config.tiedEmbeddings
+        vocabSize = config.vocabSize
+        tokenizerModel = file[GGUFKeys.tokenizerModel]?.string
+        tokenizerPre = file[GGUFKeys.tokenizerPre]?.string
+        chatTemplate = file[GGUFKeys.chatTemplate] != nil
+        tensorCount = file.tensors.count
+        tensorTypes = Dictionary(file.tensors.map { ($0.type.description, 1) }, uniquingKeysWith: +)
+        fileSize = file.fileSize
     }
 
     func json() -> String {
@@ -65,23 +91,23 @@ struct ModelSummary: Encodable {
     }
 
     func text() -> String {
-        let types = tensor_types.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
+        let types = tensorTypes.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
         return """
-            file:              \(path) (\(file_size) bytes, GGUF v\(gguf_version))
+            file:              \(path) (\(fileSize) bytes, GGUF v\(ggufVersion))
             name:              \(name ?? "-")
             architecture:      \(architecture)
-            layers:            \(block_count)
-            embedding:         \(embedding_length)
-            feed-forward:      \(feed_forward_length)
-            heads / KV heads:  \(head_count) / \(head_count_kv) (head dim \(head_dim))
-            context length:    \(context_length)
-            rope:              base \(rope_freq_base), scaling \(rope_scaling)
-            rms epsilon:       \(rms_epsilon)
-            sliding window:    \(sliding_window.map(String.init) ?? "none")
-            output embedding:  \(tied_embeddings ? "tied to token_embd" : "output.weight")
-            tokenizer:         \(tokenizer_model ?? "-") (pre: \(tokenizer_pre ?? "-")), vocabulary \(vocab_size)
-            chat template:     \(chat_template ? "yes" : "no")
-            tensors:           \(tensor_count) (\(types))
+            layers:            \(blockCount)
+            embedding:         \(embeddingLength)
+            feed-forward:      \(feedForwardLength)
+            heads / KV heads:  \(headCount) / \(headCountKv) (head dim \(headDim))
+            context length:    \(contextLength)
+            rope:              base \(ropeFreqBase), scaling \(ropeScaling)
+            rms epsilon:       \(rmsEpsilon)
+            sliding window:    \(slidingWindow.map(String.init) ?? "none")
+            output embedding:  \(tiedEmbeddings ? "tied to token_embd" : "output.weight")
+            tokenizer:         \(tokenizerModel ?? "-") (pre: \(tokenizerPre ?? "-")), vocabulary \(vocabSize)
+            chat template:     \(chatTemplate ? "yes" : "no")
+            tensors:           \(tensorCount) (\(types))
             """
     }
 }

@@ -35,8 +35,12 @@ enum CLIRunner {
 
     /// Runs `easykv args…` with `input` on stdin and returns its exit status and output.
     static func run(_ args: [String], input: String? = nil) throws -> Result {
+        guard let executable = binary else {
+            Issue.record("easykv binary not found next to the test bundle")
+            throw CLIRunnerError.binaryNotFound
+        }
         let process = Process()
-        process.executableURL = try #require(binary, "easykv binary not found next to the test bundle")
+        process.executableURL = executable
         process.arguments = args
         var environment = ProcessInfo.processInfo.environment
         if let modelPath { environment["EASYKV_MODEL"] = modelPath }
@@ -66,4 +70,8 @@ enum CLIRunner {
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
+}
+
+enum CLIRunnerError: Error {
+    case binaryNotFound
 }

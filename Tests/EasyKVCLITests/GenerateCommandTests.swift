@@ -19,7 +19,9 @@ import Testing
 
     @Test func budgetedRunReportsKeptTokensAndDumpsPositions() throws {
         let dump = CLIRunner.temporaryFile([], name: "kept.json")
-        let prompt = String(repeating: "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again.\n", count: 20)
+        let prompt = String(
+            repeating: "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again.\n",
+            count: 20)
         let result = try CLIRunner.run([
             "generate", "--raw", "--prompt", prompt, "--max-tokens", "4", "--json", "--ignore-eos",
             "--kv-mode", "encoding", "--budget", "0.5", "--stride", "32", "--policy", "roco", "--dump-kept", dump,
@@ -35,7 +37,10 @@ import Testing
         let dumped = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let layers = try #require(dumped["kept"] as? [[[Int]]])
         #expect(layers.count == 30 && layers.allSatisfy { $0.count == 3 })
-        #expect(layers.allSatisfy { $0.allSatisfy { $0.count == kept && Set($0).count == kept && $0.allSatisfy { $0 < promptTokens } } })
+        #expect(
+            layers.allSatisfy {
+                $0.allSatisfy { $0.count == kept && Set($0).count == kept && $0.allSatisfy { $0 < promptTokens } }
+            })
         // RoCo protects the sink: the first 4 positions survive in every head.
         #expect(layers.allSatisfy { $0.allSatisfy { Array($0.prefix(4)) == [0, 1, 2, 3] } })
     }

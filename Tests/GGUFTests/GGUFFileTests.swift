@@ -8,7 +8,7 @@ func temporaryFile(_ bytes: [UInt8], name: String = "test.gguf") -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-tests-\(UUID().uuidString)")
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let path = dir.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     return path
 }
 
@@ -40,7 +40,9 @@ func offset(of needle: [UInt8], in haystack: [UInt8]) -> Int {
     return -1
 }
 
-func expectReason(_ bytes: [UInt8], _ matches: (GGUFError.Reason) -> Bool, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectReason(
+    _ bytes: [UInt8], _ matches: (GGUFError.Reason) -> Bool, sourceLocation: SourceLocation = #_sourceLocation
+) {
     let path = temporaryFile(bytes)
     do {
         _ = try GGUFFile(path: path)

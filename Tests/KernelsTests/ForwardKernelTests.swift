@@ -52,8 +52,12 @@ import Testing
         let fused = values(rows * 2 * width, seed: 7)
         var fast = [Float](repeating: 0, count: rows * width)
         var slow = fast
-        fast.withUnsafeMutableBufferPointer { SwiGLU.apply(fused: fused, rows: rows, width: width, into: $0.baseAddress!) }
-        slow.withUnsafeMutableBufferPointer { SwiGLU.reference(fused: fused, rows: rows, width: width, into: $0.baseAddress!) }
+        fast.withUnsafeMutableBufferPointer {
+            SwiGLU.apply(fused: fused, rows: rows, width: width, into: $0.baseAddress!)
+        }
+        slow.withUnsafeMutableBufferPointer {
+            SwiGLU.reference(fused: fused, rows: rows, width: width, into: $0.baseAddress!)
+        }
         for i in 0..<fast.count { #expect(abs(fast[i] - slow[i]) <= 1e-5 * max(1, abs(slow[i]))) }
     }
 
@@ -62,7 +66,9 @@ import Testing
         let x = values(2 * width, seed: 3)
         let w = values(width, seed: 4)
         var y = [Float](repeating: 0, count: 2 * width)
-        y.withUnsafeMutableBufferPointer { RMSNorm.apply(x, weight: w, rows: 2, width: width, epsilon: 1e-5, into: $0.baseAddress!) }
+        y.withUnsafeMutableBufferPointer {
+            RMSNorm.apply(x, weight: w, rows: 2, width: width, epsilon: 1e-5, into: $0.baseAddress!)
+        }
         for r in 0..<2 {
             let row = x[(r * width)..<((r + 1) * width)]
             let rms = (row.reduce(0) { $0 + Double($1) * Double($1) } / Double(width) + 1e-5).squareRoot()
@@ -109,7 +115,9 @@ import Testing
         fast.withUnsafeMutableBufferPointer {
             Matmul.timesTransposedParallel(a, rows: m, b, rows: n, inner: k, into: $0.baseAddress!, beta: 1)
         }
-        slow.withUnsafeMutableBufferPointer { Matmul.timesTransposedReference(a, rows: m, b, rows: n, inner: k, into: $0.baseAddress!) }
+        slow.withUnsafeMutableBufferPointer {
+            Matmul.timesTransposedReference(a, rows: m, b, rows: n, inner: k, into: $0.baseAddress!)
+        }
         for i in 0..<(m * n) { #expect(abs(fast[i] - (slow[i] + 1)) < 1e-3) }
     }
 }

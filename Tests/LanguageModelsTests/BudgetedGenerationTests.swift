@@ -22,8 +22,9 @@ func syntheticIDs(_ count: Int, seed: UInt64) -> [Int] {
         let kv = KVSettings(mode: .encoding, budget: .fraction(0.25), stride: 64, policy: .roco)
         let sequence = try greedy(model, ids, count: 4, kv: kv)
         // B' = floor(4000·0.25) + 64 = 1064; idx = largest i ≤ 1064 with (4000 − i) % 64 == 0.
-        let plan = try #require(try StridePlan.make(
-            kind: .encoding, promptLength: 4000, budget: .fraction(0.25), stride: 64, recentRatio: 0.1, sink: 4))
+        let plan = try #require(
+            try StridePlan.make(
+                kind: .encoding, promptLength: 4000, budget: .fraction(0.25), stride: 64, recentRatio: 0.1, sink: 4))
         #expect(plan.idx == 1056)
         let report = sequence.kvReport
         #expect(report.keptTokens == 1056)
@@ -52,12 +53,17 @@ func syntheticIDs(_ count: Int, seed: UInt64) -> [Int] {
         let model = try ReferenceModels.requireStandard()
         let ids = syntheticIDs(300, seed: 3)
         if policy != .h2oHeadDecayAvgStd {
-            let encoding = try greedy(model, ids, count: 3, kv: KVSettings(mode: .encoding, budget: .fraction(0.5), stride: 32, policy: policy))
+            let encoding = try greedy(
+                model, ids, count: 3,
+                kv: KVSettings(mode: .encoding, budget: .fraction(0.5), stride: 32, policy: policy))
             #expect(encoding.kvReport.peakSlots <= (policy == .full ? 303 : 150 + 32 + 32))
-            let auto = try greedy(model, ids, count: 6, kv: KVSettings(mode: .auto, budget: .tokens(128), stride: 16, policy: policy))
+            let auto = try greedy(
+                model, ids, count: 6, kv: KVSettings(mode: .auto, budget: .tokens(128), stride: 16, policy: policy))
             #expect(auto.generated.count == 6)
         }
-        let decoding = try greedy(model, Array(ids.prefix(40)), count: 24, kv: KVSettings(mode: .decoding, budget: .tokens(12), policy: policy))
+        let decoding = try greedy(
+            model, Array(ids.prefix(40)), count: 24,
+            kv: KVSettings(mode: .decoding, budget: .tokens(12), policy: policy))
         #expect(decoding.kvReport.peakSlots == (policy == .full ? 40 + 23 : 40 + 13))
     }
 

@@ -17,7 +17,9 @@ enum ForwardFixtures {
     static func floats(_ relative: String) throws -> [Float] {
         let data = try Data(contentsOf: directory().appendingPathComponent(relative))
         return data.withUnsafeBytes { raw in
-            (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            (0..<(raw.count / 4)).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+            }
         }
     }
 
@@ -33,7 +35,8 @@ enum ForwardFixtures {
     static func tinyModels() throws -> [String] {
         let dir = try directory().appendingPathComponent("tiny")
         return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
-            FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).appendingPathComponent("reference.json").path)
+            FileManager.default.fileExists(
+                atPath: dir.appendingPathComponent($0).appendingPathComponent("reference.json").path)
         }.sorted()
     }
 }
@@ -67,5 +70,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
 /// Ids of the `k` largest values, highest first (ties to the lower id).
 func topIDs(_ logits: ArraySlice<Float>, _ k: Int) -> [Int] {
     let base = logits.startIndex
-    return logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(k).map { $0 - base }
+    return logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(k).map {
+        $0 - base
+    }
 }

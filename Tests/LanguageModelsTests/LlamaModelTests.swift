@@ -69,7 +69,9 @@ func greedy(_ model: LlamaModel, _ ids: [Int], count: Int, kv: KVSettings = KVSe
         for (step, token) in expected.enumerated() {
             if margins[step] >= 0.5 {
                 let ours = topIDs(logits[...], 1)[0]
-                #expect(ours == token, "step \(step): margin \(margins[step]), ours \(ours) by \(logits[ours] - logits[token])")
+                #expect(
+                    ours == token,
+                    "step \(step): margin \(margins[step]), ours \(ours) by \(logits[ours] - logits[token])")
                 checked += 1
             }
             logits = try model.forward([SequenceStep(cache: cache, tokens: [token], positions: [ids.count + step])])[0]
@@ -93,7 +95,8 @@ func greedy(_ model: LlamaModel, _ ids: [Int], count: Int, kv: KVSettings = KVSe
         }
         // Chunks of one token on a shorter prefix (each step is a full fp32 pass over the weights).
         let short = Array(ids.prefix(96))
-        #expect(maxAbsDifference(try lastLogits(model, short, chunk: 1), try lastLogits(model, short, chunk: 96)) <= 1e-4)
+        #expect(
+            maxAbsDifference(try lastLogits(model, short, chunk: 1), try lastLogits(model, short, chunk: 96)) <= 1e-4)
     }
 
     /// Issue 5: a budget that covers the prompt (1.0, or an integer ≥ its length) is the full cache.
@@ -103,7 +106,8 @@ func greedy(_ model: LlamaModel, _ ids: [Int], count: Int, kv: KVSettings = KVSe
         let ids = try #require(fixture["prompt_ids"] as? [Int])
         let full = try greedy(model, ids, count: 16, kv: KVSettings(mode: .full, stride: 32))
         for budget in [Budget.fraction(1.0), .tokens(ids.count), .tokens(ids.count + 50)] {
-            let budgeted = try greedy(model, ids, count: 16, kv: KVSettings(mode: .encoding, budget: budget, stride: 32))
+            let budgeted = try greedy(
+                model, ids, count: 16, kv: KVSettings(mode: .encoding, budget: budget, stride: 32))
             #expect(budgeted.generated == full.generated)
             #expect(budgeted.kvReport.keptTokens == ids.count)
             #expect(budgeted.kvReport.evictions == 0)
@@ -133,14 +137,17 @@ func greedy(_ model: LlamaModel, _ ids: [Int], count: Int, kv: KVSettings = KVSe
     func matchesTransformers(_ c: Case) throws {
         let reference = try ForwardFixtures.json("tiny/\(c.model)/reference.json")
         let variant = try #require((reference["variants"] as? [String: Any])?[c.variant] as? [String: Any])
-        let file = try ForwardFixtures.directory().appendingPathComponent("tiny/\(c.model)/\(variant["gguf"] as! String)")
+        let file = try ForwardFixtures.directory().appendingPathComponent(
+            "tiny/\(c.model)/\(variant["gguf"] as! String)")
         let model = try LlamaModel(path: file.path)
         model.quantizedRowLimit = 0
         let ids = try #require(reference["prompt_ids"] as? [Int])
         let all = try #require(variant["logits_all"] as? [String: Any])
         let expected = try ForwardFixtures.floats("tiny/\(c.model)/\(all["file"] as! String)")
         let cache = model.makeCache(capacity: ids.count)
-        let logits = try model.forward([SequenceStep(cache: cache, tokens: ids, positions: Array(ids.indices), logits: .all)])[0]
+        let logits = try model.forward([
+            SequenceStep(cache: cache, tokens: ids, positions: Array(ids.indices), logits: .all)
+        ])[0]
         #expect(logits.count == expected.count)
         #expect(maxAbsDifference(logits, expected) <= 1e-4)
         let greedyIDs = try #require(variant["greedy_ids"] as? [Int])
@@ -188,7 +195,9 @@ func greedy(_ model: LlamaModel, _ ids: [Int], count: Int, kv: KVSettings = KVSe
         for stride in [512, 96] {
             let result = try model.perplexity(of: ids, kv: KVSettings(mode: .full, stride: stride))
             #expect(result.scoredTokens == ids.count - 1)
-            #expect(abs(result.perplexity - expected) / expected < 1e-3, "stride \(stride): \(result.perplexity) vs \(expected)")
+            #expect(
+                abs(result.perplexity - expected) / expected < 1e-3,
+                "stride \(stride): \(result.perplexity) vs \(expected)")
         }
     }
 
@@ -201,8 +210,10 @@ func greedy(_ model: LlamaModel, _ ids: [Int], count: Int, kv: KVSettings = KVSe
         let full = try model.perplexity(of: ids, kv: KVSettings(mode: .full, stride: 64))
         let kv = KVSettings(mode: .encoding, budget: .fraction(0.25), stride: 32, policy: .recency)
         let budgeted = try model.perplexity(of: ids, kv: kv)
-        let plan = try #require(try StridePlan.make(
-            kind: .perplexity, promptLength: ids.count, budget: .fraction(0.25), stride: 32, recentRatio: 0.1, sink: 4))
+        let plan = try #require(
+            try StridePlan.make(
+                kind: .perplexity, promptLength: ids.count, budget: .fraction(0.25), stride: 32, recentRatio: 0.1,
+                sink: 4))
         #expect(budgeted.scoredTokens == ids.count - 1 - plan.rIdx)
         #expect(budgeted.keptTokens == plan.idx)
         #expect(budgeted.perplexity > full.perplexity)

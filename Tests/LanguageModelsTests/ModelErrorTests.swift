@@ -40,7 +40,9 @@ func tinyLlama(_ edit: (inout GGUFWriter) -> Void = { _ in }) -> String {
         #expect(model.configuration.tiedEmbeddings)
         #expect(model.configuration.groupSize == 2)
         #expect(model.configuration.vocabSize == 16)
-        let logits = try model.forward([SequenceStep(cache: model.makeCache(capacity: 4), tokens: [3, 4], positions: [0, 1])])
+        let logits = try model.forward([
+            SequenceStep(cache: model.makeCache(capacity: 4), tokens: [3, 4], positions: [0, 1])
+        ])
         #expect(logits[0] == Array(repeating: 0, count: 16))
     }
 

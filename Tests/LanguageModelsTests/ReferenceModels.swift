@@ -20,5 +20,7 @@ enum ReferenceModels {
     }()
 
     static func requireFloat() throws -> LlamaModel { try #require(float, "default model not found; run `make model`") }
-    static func requireStandard() throws -> LlamaModel { try #require(standard, "default model not found; run `make model`") }
+    static func requireStandard() throws -> LlamaModel {
+        try #require(standard, "default model not found; run `make model`")
+    }
 }
