@@ -77,7 +77,10 @@ extension ModelBackedTests {
         @Test func killedRunResumesWithNothingMissingAndNothingTwice() throws {
             let names = try PipelineFixtures.writeGoodDocuments(in: folder + "/in", count: 10)
             let output = folder + "/out.jsonl"
-            let arguments = ["run", pipeline, "--input", folder + "/in", "--output", output, "--quiet"]
+            // One sequence at a time, so lines come out through the run (see the SIGINT test).
+            let arguments = [
+                "run", pipeline, "--input", folder + "/in", "--output", output, "--quiet", "--batch-size", "1",
+            ]
             let process = try start(arguments)
             let reached = waitForLines(output, 2, process)
             kill(process.processIdentifier, SIGKILL)
@@ -107,7 +110,10 @@ extension ModelBackedTests {
         @Test func sigintFinishesLinesInFlightAndExits130() throws {
             let names = try PipelineFixtures.writeGoodDocuments(in: folder + "/in", count: 9)
             let output = folder + "/out.jsonl"
-            let arguments = ["run", pipeline, "--input", folder + "/in", "--output", output]
+            // One sequence at a time: documents finish in input order, so the first line comes
+            // out while most of the run is still ahead (with a batch, a slow first document can
+            // hold every line back until the end).
+            let arguments = ["run", pipeline, "--input", folder + "/in", "--output", output, "--batch-size", "1"]
             let process = try start(arguments)
             let errors = (process.standardError as! Pipe).fileHandleForReading
             let reached = waitForLines(output, 1, process)
