@@ -1,3 +1,4 @@
+import Ingestion
 /// A JSON value written with its object keys in the order given, so every record line reads the
 /// same way (Foundation's encoder does not promise an order).
 enum JSONText {
@@ -37,28 +38,6 @@ enum JSONText {
         }
     }
 
-    /// RFC 8259 string: quotes, backslashes and control characters escaped; U+2028/2029 too, so
-    /// the line stays one line for JavaScript readers.
-    static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
+    /// An RFC 8259 string literal (`JSONString.quoted`, shared with Ingestion's records).
+    static func quote(_ s: String, into out: inout String) { out += JSONString.quoted(s) }
 }

@@ -38,39 +38,13 @@ public enum ExtractionRecord {
         var out = "{"
         for (k, (key, value)) in fields.enumerated() {
             if k > 0 { out += "," }
-            out += quoted(key) + ":"
+            out += JSONString.quoted(key) + ":"
             switch value {
-            case .string(let s): out += quoted(s)
+            case .string(let s): out += JSONString.quoted(s)
             case .number(let n): out += String(n)
             case .null: out += "null"
             }
         }
         return out + "}"
-    }
-
-    /// RFC 8259 string: quotes, backslashes and control characters escaped; U+2028/2029 too, so
-    /// the line stays one line for JavaScript readers.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
