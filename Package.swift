@@ -51,20 +51,28 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KVCachesTests", dependencies: ["KVCaches"]),
+        // Test helpers every test target shares (where the model is).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
         .testTarget(
-            name: "LanguageModelsTests", dependencies: ["LanguageModels", "Tokenizers", "GGUF", "Kernels"],
+            name: "KernelsTests", dependencies: ["Kernels", "GGUF", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "TestSupport"], resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "KVCachesTests", dependencies: ["KVCaches", "TestSupport"]),
+        .testTarget(
+            name: "LanguageModelsTests",
+            dependencies: ["LanguageModels", "Tokenizers", "GGUF", "Kernels", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "IngestionTests", dependencies: ["Ingestion"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "IngestionTests", dependencies: ["Ingestion", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "BatchPipelineTests",
-            dependencies: ["BatchPipeline", "Ingestion", "LanguageModels", "Tokenizers", "KVCaches"]),
+            dependencies: ["BatchPipeline", "Ingestion", "LanguageModels", "Tokenizers", "KVCaches", "TestSupport"]),
         .testTarget(
-            name: "EvaluationTests", dependencies: ["Evaluation", "GGUF", "Tokenizers", "LanguageModels", "KVCaches"],
+            name: "EvaluationTests",
+            dependencies: ["Evaluation", "GGUF", "Tokenizers", "LanguageModels", "KVCaches", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "EasyKVCLITests", dependencies: ["easykv"]),
+        .testTarget(name: "EasyKVCLITests", dependencies: ["easykv", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import BatchPipeline
@@ -9,9 +10,8 @@ import Testing
 
 /// Paths, documents and pipelines for the tests.
 enum PipelineFixtures {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let modelPath = repository + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    static let repository = TestModel.repositoryRoot
+    static let modelPath = TestModel.path ?? repository + "/models/" + TestModel.fileName
 
     /// Paragraphs of real prose (the GPL text shipped in input/), for documents of chosen sizes.
     static let paragraphs: [String] = {

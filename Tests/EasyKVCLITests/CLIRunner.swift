@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `easykv` binary (next to the test bundle in the build folder).
@@ -20,18 +21,7 @@ enum CLIRunner {
         return nil
     }
 
-    static var modelPath: String? {
-        if let env = ProcessInfo.processInfo.environment["EASYKV_MODEL"], FileManager.default.fileExists(atPath: env) {
-            return env
-        }
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        for _ in 0..<4 {
-            dir = dir.deletingLastPathComponent()
-            let candidate = dir.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    static var modelPath: String? { TestModel.path }
 
     /// Runs `easykv args…` with `input` on stdin and returns its exit status and output.
     static func run(_ args: [String], input: String? = nil) throws -> Result {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import GGUF
@@ -289,21 +290,5 @@ func expectReason(
         #expect(GGMLType.bf16.rawValue == 30 && GGMLType.q4_K.bytesPerBlock == 144)
         #expect(GGMLType.q8_0.byteCount(elements: 64) == 68)
         #expect(GGMLType.q8_0.byteCount(elements: 65) == nil)
-    }
-}
-
-/// Where the tests find the shipped model: `$EASYKV_MODEL`, else `models/` at the repository root.
-enum TestModel {
-    static var path: String? {
-        if let env = ProcessInfo.processInfo.environment["EASYKV_MODEL"], FileManager.default.fileExists(atPath: env) {
-            return env
-        }
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        for _ in 0..<4 {
-            dir = dir.deletingLastPathComponent()
-            let candidate = dir.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 }

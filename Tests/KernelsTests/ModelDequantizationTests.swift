@@ -1,4 +1,5 @@
 import GGUF
+import TestSupport
 import Testing
 
 @testable import Kernels

@@ -1,5 +1,6 @@
 import Foundation
 import GGUF
+import TestSupport
 import Testing
 
 /// The committed outputs of `tools/reference/make_quant_fixtures.py` (gguf-py's dequantizer).
@@ -81,22 +82,6 @@ enum QuantFixtures {
                 Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
             }
         }
-    }
-}
-
-/// Where the tests find the shipped model: `$EASYKV_MODEL`, else `models/` at the repository root.
-enum TestModel {
-    static var path: String? {
-        if let env = ProcessInfo.processInfo.environment["EASYKV_MODEL"], FileManager.default.fileExists(atPath: env) {
-            return env
-        }
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        for _ in 0..<4 {
-            dir = dir.deletingLastPathComponent()
-            let candidate = dir.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KVCaches
+import TestSupport
 import Testing
 
 @testable import LanguageModels

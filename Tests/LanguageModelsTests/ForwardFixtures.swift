@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The committed outputs of `tools/reference/make_forward_fixtures.py` (Hugging Face
@@ -41,24 +42,8 @@ enum ForwardFixtures {
     }
 }
 
-/// Where the tests find the shipped model: `$EASYKV_MODEL`, else `models/` at the repository root.
-enum TestModel {
-    static var path: String? {
-        if let env = ProcessInfo.processInfo.environment["EASYKV_MODEL"], FileManager.default.fileExists(atPath: env) {
-            return env
-        }
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        for _ in 0..<4 {
-            dir = dir.deletingLastPathComponent()
-            let candidate = dir.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    static func require() throws -> String {
-        try #require(path, "default model not found; run `make model`")
-    }
+extension TestModel {
+    static func require() throws -> String { try #require(path, "\(missing)") }
 }
 
 /// The largest absolute difference between two equally long arrays.

@@ -1,5 +1,6 @@
 import Foundation
 import LanguageModels
+import TestSupport
 import Testing
 
 /// Models shared by the tests (loading SmolLM2 takes about half a second; tests must not

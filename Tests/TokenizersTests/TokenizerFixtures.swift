@@ -1,5 +1,6 @@
 import Foundation
 import GGUF
+import TestSupport
 import Testing
 
 @testable import Tokenizers
@@ -39,12 +40,8 @@ enum TokenizerFixtures {
     static let spmCases = cases("spm_tokenizer.json")
     static let spmSpecialCases = specialCases("spm_tokenizer.json")
 
-    /// The shipped model: $EASYKV_MODEL, else models/SmolLM2-135M-Instruct.Q4_1.gguf in the checkout.
-    static let modelPath: String = {
-        if let env = ProcessInfo.processInfo.environment["EASYKV_MODEL"], !env.isEmpty { return env }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    }()
+    /// The shipped model (`TestModel.path`; a missing file fails the tests that open it).
+    static let modelPath: String = TestModel.path ?? TestModel.repositoryRoot + "/models/" + TestModel.fileName
 
     static let smolFile = Result { try GGUFFile(path: modelPath) }
     static let smol = Result { () throws -> ByteLevelBPETokenizer in try ByteLevelBPETokenizer(file: smolFile.get()) }
