@@ -115,6 +115,12 @@ extension QuantizedActivations {
 }
 
 /// A weight format with an integer dot product against `QuantizedActivations` rows.
+///
+/// Every format writes its own short `dotRows` that calls `QuantizedDotKernel.accumulate` with
+/// its block geometry and literal arguments. One default implementation in this protocol's
+/// extension was tried (2026-11-27, `easykv bench` kernel figures, one thread): Q4_0, Q4_1 and
+/// Q8_0 kept their speed but Q5_0 and Q5_1 fell from 18–22 to 8.7 G weights/s and Q6_K from
+/// 16.6 to 7.5, so the near-copies stay.
 protocol QuantizedDotFormat: WeightFormat {
     /// `c[i · ldc] = Σ_k W[k] · x[i, k]` for one weight row at `weights` and the activation rows
     /// `i` in `first..<first+count` of `x`.
