@@ -90,12 +90,14 @@ public struct BenchmarkReport: Sendable, Codable {
     public var baselineTool: String?
     public var figures: [BenchmarkFigure]
     public var kernels: [KernelFigure]
+    /// The projections-only prefill bound, measured in the same run.
+    public var ceiling: PrefillCeiling?
     public var memory: BenchmarkMemoryProbe?
     public var baselinePeakBytes: Int?
     public var targets: [BenchmarkTarget]
 
     enum CodingKeys: String, CodingKey {
-        case date, commit, machine, threads, model, quick, figures, kernels, memory, targets
+        case date, commit, machine, threads, model, quick, figures, kernels, ceiling, memory, targets
         case loadBefore = "load_before"
         case loadAfter = "load_after"
         case baselineTool = "baseline_tool"
@@ -105,7 +107,8 @@ public struct BenchmarkReport: Sendable, Codable {
     public init(
         date: String, commit: String?, machine: String, threads: Int, model: String, quick: Bool, loadBefore: [Double],
         loadAfter: [Double], baselineTool: String?, figures: [BenchmarkFigure], kernels: [KernelFigure],
-        memory: BenchmarkMemoryProbe?, baselinePeakBytes: Int?, targets: [BenchmarkTarget]
+        ceiling: PrefillCeiling? = nil, memory: BenchmarkMemoryProbe?, baselinePeakBytes: Int?,
+        targets: [BenchmarkTarget]
     ) {
         self.date = date
         self.commit = commit
@@ -118,6 +121,7 @@ public struct BenchmarkReport: Sendable, Codable {
         self.baselineTool = baselineTool
         self.figures = figures
         self.kernels = kernels
+        self.ceiling = ceiling
         self.memory = memory
         self.baselinePeakBytes = baselinePeakBytes
         self.targets = targets
@@ -221,6 +225,17 @@ public struct BenchmarkReport: Sendable, Codable {
                 }
                 lines.append(line)
             }
+        }
+        if let ceiling {
+            lines.append("")
+            var line = String(
+                format: "prefill ceiling, sgemm alone (the projections of one %d-token stride, all threads):"
+                    + " %.0f GFLOP/s x %.0f MFLOP/token = %.0f tokens/s",
+                ceiling.rows, ceiling.flopsPerSecond / 1e9, ceiling.flopsPerToken / 1e6, ceiling.tokensPerSecond)
+            if let stride8 = figures.first(where: { $0.id == BenchmarkCase.prefill(512, stride: 8).id }) {
+                line += String(format: " = %.2fx prefill/p512/s8", ceiling.tokensPerSecond / stride8.tokensPerSecond)
+            }
+            lines.append(line)
         }
         lines.append("")
         lines.append("targets")

@@ -79,6 +79,7 @@ struct BenchCommand: ParsableCommand {
             )
         }
         let kernels = noKernels ? [] : try CLI.report { try BenchmarkKernels.measure(repeats: quick ? 5 : 10) }
+        let ceiling = noKernels ? nil : PrefillCeiling.measure(model.configuration, repeats: quick ? 3 : 5)
         let memory = noMemory ? nil : try probeMemory(modelPath: path)
 
         let report = BenchmarkReport(
@@ -87,7 +88,7 @@ struct BenchCommand: ParsableCommand {
             machine: BenchmarkReport.machine(), threads: Parallel.threadCount, model: path, quick: quick,
             loadBefore: loadBefore, loadAfter: BenchmarkReport.loadAverage(), baselineTool: baseline?.tool,
             figures: BenchmarkReport.figures(planned, measured: measured, baseline: baseline), kernels: kernels,
-            memory: memory, baselinePeakBytes: baseline?.memory?["memory/p7000"],
+            ceiling: ceiling, memory: memory, baselinePeakBytes: baseline?.memory?["memory/p7000"],
             targets: BenchmarkReport.targets(measured: measured, baseline: baseline, memory: memory))
         let text = try CLI.json(report)
         if let jsonOutput, !FileManager.default.createFile(atPath: jsonOutput, contents: Data((text + "\n").utf8)) {

@@ -107,4 +107,20 @@ struct BenchmarkReportTests {
         #expect(loaded.figures["prefill/p512/s512"] == 431.5)
         #expect(loaded.memory?["memory/p7000"] == 5)
     }
+
+    /// The ceiling counts SmolLM2's projections exactly: per layer 576 inputs into Q/K/V
+    /// (576 + 2·192), 576 → 576, 576 → 2·1536 (gate and up) and 1536 → 576, two FLOPs per
+    /// multiply-add, 30 layers; and its tokens/s is FLOP/s over FLOP/token.
+    @Test func prefillCeilingCountsTheProjections() {
+        let smol = ModelConfiguration(
+            layerCount: 30, contextLength: 8192, hiddenSize: 576, feedForwardSize: 1536, headCount: 9,
+            kvHeadCount: 3, vocabSize: 49152)
+        let ceiling = PrefillCeiling.measure(smol, rows: 16, repeats: 1)
+        let perLayer = 576 * (576 + 2 * 192) + 576 * 576 + 576 * 2 * 1536 + 1536 * 576
+        #expect(ceiling.flopsPerToken == Double(2 * perLayer * 30))
+        #expect(ceiling.flopsPerToken == 212_336_640)
+        #expect(ceiling.flopsPerSecond > 0)
+        #expect(abs(ceiling.tokensPerSecond * ceiling.flopsPerToken / ceiling.flopsPerSecond - 1) < 1e-12)
+        #expect(ceiling.rows == 16)
+    }
 }
