@@ -17,8 +17,13 @@ public final class AttentionScratch: @unchecked Sendable {
     var outputCapacity: Int
     var rotatedKeys: UnsafeMutablePointer<Float>
     var rotatedCapacity: Int
+    /// A block's column sums and sums of squares (2 · cacheLength), before they join the total.
+    var blockStatistics: UnsafeMutablePointer<Float>
+    var blockStatisticsCapacity: Int
 
     public init() {
+        blockStatisticsCapacity = 0
+        blockStatistics = .allocate(capacity: 1)
         scoresCapacity = 0
         queriesCapacity = 0
         outputCapacity = 0
@@ -34,10 +39,13 @@ public final class AttentionScratch: @unchecked Sendable {
         queries.deallocate()
         output.deallocate()
         rotatedKeys.deallocate()
+        blockStatistics.deallocate()
     }
 
     /// Bytes currently held.
-    public var bytes: Int { (scoresCapacity + queriesCapacity + outputCapacity + rotatedCapacity) * 4 }
+    public var bytes: Int {
+        (scoresCapacity + queriesCapacity + outputCapacity + rotatedCapacity + blockStatisticsCapacity) * 4
+    }
 
     static func ensure(_ p: inout UnsafeMutablePointer<Float>, _ capacity: inout Int, _ needed: Int) {
         guard needed > capacity else { return }
@@ -56,9 +64,60 @@ public final class AttentionScratch: @unchecked Sendable {
 /// Softmax probabilities are explicit fp32. Statistics are over the group mean ā of the
 /// probabilities (EASYKV-SPEC §2.2) and never leave the kernel as a full matrix.
 public enum CacheAttention {
+    /// Where one call accumulates its statistics (each `cacheLength` floats): by default the
+    /// cache's own step statistics; a caller that splits a head's queries across workers gives
+    /// each slice its own rows and adds them up with `reduce` afterwards.
+    public struct StatisticsRows {
+        public var sum: UnsafeMutablePointer<Float>
+        public var sumOfSquares: UnsafeMutablePointer<Float>
+        public var lastRow: UnsafeMutablePointer<Float>
+
+        public init(
+            sum: UnsafeMutablePointer<Float>, sumOfSquares: UnsafeMutablePointer<Float>,
+            lastRow: UnsafeMutablePointer<Float>
+        ) {
+            self.sum = sum
+            self.sumOfSquares = sumOfSquares
+            self.lastRow = lastRow
+        }
+
+        /// Three consecutive runs of `count` floats at `base`.
+        public init(packed base: UnsafeMutablePointer<Float>, count: Int) {
+            self.init(sum: base, sumOfSquares: base + count, lastRow: base + 2 * count)
+        }
+    }
+
+    /// Sets the step statistics of one (layer, KV head) from those of its query blocks computed
+    /// apart (`attend` with `queryRange` one block and `statistics` its own rows), given in block
+    /// order: the same floats, bit for bit, as one `attend` over all the blocks. The last row
+    /// comes from the block holding the last query (the others' are zero).
+    public static func reduce(_ slices: [StatisticsRows], into cache: KVCache, layer: Int, kvHead: Int) {
+        let n = cache.counts[layer]
+        let base = cache.slotBase(layer: layer, head: kvHead)
+        let sum = cache.stepStatistics.columnSum + base
+        let sumSq = cache.stepStatistics.columnSquareSum + base
+        let last = cache.stepStatistics.lastRow + base
+        sum.update(repeating: 0, count: n)
+        sumSq.update(repeating: 0, count: n)
+        last.update(repeating: 0, count: n)
+        for slice in slices {
+            for j in 0..<n {
+                sum[j] += slice.sum[j]
+                sumSq[j] += slice.sumOfSquares[j]
+                last[j] += slice.lastRow[j]
+            }
+        }
+    }
+
     /// Queries processed per block, bounding the score buffer at
     /// `blockQueries · groupSize · cacheLength` floats.
     public static let blockQueries = 128
+
+    /// The chunk's queries in blocks of `blockQueries`: the unit in which statistics are summed
+    /// (see `attend`), so a caller may hand the blocks of one head to different workers.
+    public static func queryBlocks(_ queryCount: Int) -> [Range<Int>] {
+        stride(from: 0, to: queryCount, by: blockQueries).map { $0..<min(queryCount, $0 + blockQueries) }
+    }
 
     /// - Parameters:
     ///   - queries: `queryCount` rows of `headCount · headDim` (already rotated), row stride `queryStride`.
@@ -83,11 +142,21 @@ public enum CacheAttention {
 
     /// The same for one KV head and its group of query heads, so callers can run heads (and
     /// sequences) on different workers, each with its own scratch.
+    /// - Parameters:
+    ///   - queryRange: the chunk's queries this call computes (default: all), whole blocks of
+    ///     `blockQueries` from the chunk's start. Blocks of one head may run on different workers:
+    ///     they write disjoint output rows.
+    ///   - statistics: where the statistics go (default: the cache's step statistics). Blocks that
+    ///     run concurrently each need their own, combined by `reduce`.
+    ///
+    /// Statistics are summed per block, in query order from zero, and the block sums are added
+    /// to the total in block order; so splitting a head's blocks across calls (and `reduce`)
+    /// changes no bit, and neither batch composition nor thread count changes the result.
     public static func attend(
         cache: KVCache, layer: Int, kvHead kvh: Int, queries: UnsafePointer<Float>, queryStride: Int,
         queryCount q: Int, queryPositions: UnsafePointer<Int32>, headCount: Int, scale: Float, slidingWindow: Int?,
         collectStatistics: Bool, rope: Rope?, output: UnsafeMutablePointer<Float>, outputStride: Int,
-        scratch: AttentionScratch
+        scratch: AttentionScratch, queryRange: Range<Int>? = nil, statistics: StatisticsRows? = nil
     ) {
         let d = cache.headDim
         let n = cache.counts[layer]
@@ -112,18 +181,35 @@ public enum CacheAttention {
                 keys = UnsafePointer(scratch.rotatedKeys)
             }
             let base = cache.slotBase(layer: layer, head: kvh)
-            let sum = cache.stepStatistics.columnSum + base
-            let sumSq = cache.stepStatistics.columnSquareSum + base
-            let last = cache.stepStatistics.lastRow + base
+            let target =
+                statistics
+                ?? StatisticsRows(
+                    sum: cache.stepStatistics.columnSum + base,
+                    sumOfSquares: cache.stepStatistics.columnSquareSum + base,
+                    lastRow: cache.stepStatistics.lastRow + base)
+            let sum = target.sum
+            let sumSq = target.sumOfSquares
+            let last = target.lastRow
             if collectStatistics {
                 sum.update(repeating: 0, count: n)
                 sumSq.update(repeating: 0, count: n)
                 last.update(repeating: 0, count: n)
             }
 
-            var q0 = 0
-            while q0 < q {
-                let qb = min(block, q - q0)
+            let range = queryRange ?? 0..<q
+            precondition(range.lowerBound >= 0 && range.upperBound <= q && range.lowerBound % blockQueries == 0)
+            if collectStatistics && range.count > block {
+                AttentionScratch.ensure(&scratch.blockStatistics, &scratch.blockStatisticsCapacity, 2 * n)
+            }
+            var q0 = range.lowerBound
+            while q0 < range.upperBound {
+                let qb = min(block, range.upperBound - q0)
+                // The first block sums straight into the (zeroed) total; later ones from zero
+                // apart, then join it (see the doc comment).
+                let firstBlock = q0 == range.lowerBound
+                let blockSum = firstBlock ? sum : scratch.blockStatistics
+                let blockSumSq = firstBlock ? sumSq : scratch.blockStatistics + n
+                if collectStatistics && !firstBlock { scratch.blockStatistics.update(repeating: 0, count: 2 * n) }
                 let rows = qb * rep
                 // Visible keys for this block: up to the last query's own slot.
                 let limit = nOld + q0 + qb
@@ -174,10 +260,16 @@ public enum CacheAttention {
                             var a: Float = 0
                             for r in 0..<rep { a += row0[r * limit + j] }
                             a *= invRep
-                            sum[j] += a
-                            sumSq[j] += a * a
+                            blockSum[j] += a
+                            blockSumSq[j] += a * a
                             if isLast { last[j] = a }
                         }
+                    }
+                }
+                if collectStatistics && !firstBlock {
+                    for j in 0..<limit {
+                        sum[j] += blockSum[j]
+                        sumSq[j] += blockSumSq[j]
                     }
                 }
                 if single {

@@ -249,26 +249,96 @@ public final class LlamaModel: @unchecked Sendable {
             queryPositions.append((0..<q).map { Int32(streaming ? start + $0 : step.positions[$0]) })
             t0 += q
         }
-        let tasks = steps.count * c.kvHeadCount
-        ws.ensureScratch(workers: Parallel.threadCount)
-        let box = UncheckedBox((steps, firstRows, queryPositions))
-        Parallel.workers(tasks) { worker, range in
-            let (steps, firstRows, queryPositions) = box.value
-            for task in range {
-                let s = task / c.kvHeadCount
-                let step = steps[s]
-                queryPositions[s].withUnsafeBufferPointer { qp in
-                    CacheAttention.attend(
-                        cache: step.cache, layer: layer, kvHead: task % c.kvHeadCount,
-                        queries: ws.qkv + firstRows[s] * qkvWidth, queryStride: qkvWidth, queryCount: step.tokens.count,
-                        queryPositions: qp.baseAddress!, headCount: c.headCount,
-                        scale: 1 / Float(c.headDim).squareRoot(), slidingWindow: c.slidingWindow,
-                        collectStatistics: step.collectStatistics, rope: step.cache.streamingPositions ? rope : nil,
-                        output: ws.attention + firstRows[s] * c.qDim, outputStride: c.qDim,
-                        scratch: ws.attentionScratch[worker])
+        // Tasks are (sequence, KV head, block of queries): a lone sequence has too few KV heads
+        // to keep the workers even (SmolLM2: 3 heads on 2 workers ran 2 : 1). The blocks of a
+        // head gather statistics apart and are added up after the loop, which gives the same
+        // bits as one pass (CacheAttention.attend), so placement never changes a result.
+        let workers = Parallel.threadCount
+        var tasks: [AttentionTask] = []
+        var partialFloats = 0
+        for (s, step) in steps.enumerated() {
+            let q = step.tokens.count
+            let n = step.cache.counts[layer]
+            let blocks = CacheAttention.queryBlocks(q)
+            for kvh in 0..<c.kvHeadCount {
+                for block in blocks {
+                    var partial: Int?
+                    if blocks.count > 1 && step.collectStatistics {
+                        partial = partialFloats
+                        partialFloats += 3 * n
+                    }
+                    // Keys visited: each query sees the cache before the chunk and the chunk up to itself.
+                    let cost = block.count * (n - q + (block.lowerBound + block.upperBound + 1) / 2)
+                    tasks.append(
+                        AttentionTask(step: s, kvHead: kvh, queries: block, partialOffset: partial, cost: cost))
                 }
             }
         }
+        ws.ensureScratch(workers: workers)
+        ws.ensurePartialStatistics(partialFloats)
+        let partials = ws.partialStatistics
+        let plan = AttentionTask.schedule(tasks, workers: workers)
+        let box = UncheckedBox((steps, firstRows, queryPositions, tasks, plan))
+        Parallel.workers(plan.count) { worker, range in
+            let (steps, firstRows, queryPositions, tasks, plan) = box.value
+            for w in range {
+                for index in plan[w] {
+                    let task = tasks[index]
+                    let s = task.step
+                    let step = steps[s]
+                    let n = step.cache.counts[layer]
+                    queryPositions[s].withUnsafeBufferPointer { qp in
+                        CacheAttention.attend(
+                            cache: step.cache, layer: layer, kvHead: task.kvHead,
+                            queries: ws.qkv + firstRows[s] * qkvWidth, queryStride: qkvWidth,
+                            queryCount: step.tokens.count, queryPositions: qp.baseAddress!, headCount: c.headCount,
+                            scale: 1 / Float(c.headDim).squareRoot(), slidingWindow: c.slidingWindow,
+                            collectStatistics: step.collectStatistics,
+                            rope: step.cache.streamingPositions ? rope : nil,
+                            output: ws.attention + firstRows[s] * c.qDim, outputStride: c.qDim,
+                            scratch: ws.attentionScratch[worker], queryRange: task.queries,
+                            statistics: task.partialOffset.map {
+                                CacheAttention.StatisticsRows(packed: partials + $0, count: n)
+                            })
+                    }
+                }
+            }
+        }
+        // Add up the blocks' statistics, per (sequence, KV head), in block order.
+        var slicesOfHead: [Int: [CacheAttention.StatisticsRows]] = [:]
+        for task in tasks {
+            guard let offset = task.partialOffset else { continue }
+            let n = steps[task.step].cache.counts[layer]
+            slicesOfHead[task.step * c.kvHeadCount + task.kvHead, default: []].append(
+                CacheAttention.StatisticsRows(packed: partials + offset, count: n))
+        }
+        for (key, slices) in slicesOfHead {
+            CacheAttention.reduce(
+                slices, into: steps[key / c.kvHeadCount].cache, layer: layer, kvHead: key % c.kvHeadCount)
+        }
+    }
+}
+
+/// One unit of a layer's attention: a block of queries of one sequence against one KV head.
+private struct AttentionTask {
+    var step: Int
+    var kvHead: Int
+    var queries: Range<Int>
+    /// Where its statistics go in the workspace's partial buffer, when its head has several blocks.
+    var partialOffset: Int?
+    /// Query-key pairs it computes.
+    var cost: Int
+
+    /// Task indices per worker: longest first, each to the least loaded worker.
+    static func schedule(_ tasks: [AttentionTask], workers: Int) -> [[Int]] {
+        var plan = Array(repeating: [Int](), count: max(1, min(workers, tasks.count)))
+        var load = Array(repeating: 0, count: plan.count)
+        for index in tasks.indices.sorted(by: { tasks[$0].cost > tasks[$1].cost }) {
+            let w = load.indices.min { load[$0] < load[$1] }!
+            plan[w].append(index)
+            load[w] += tasks[index].cost
+        }
+        return plan
     }
 }
 
@@ -299,6 +369,17 @@ final class Workspace: @unchecked Sendable {
         while attentionScratch.count < workers { attentionScratch.append(AttentionScratch()) }
     }
 
+    /// Statistics of sliced attention heads before they are added up (`CacheAttention.reduce`).
+    private(set) var partialStatistics = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var partialCapacity = 1
+
+    func ensurePartialStatistics(_ count: Int) {
+        guard count > partialCapacity else { return }
+        partialStatistics.deallocate()
+        partialStatistics = .allocate(capacity: count)
+        partialCapacity = count
+    }
+
     func reserve(tokens n: Int, configuration c: ModelConfiguration, ropeDims: Int) {
         guard n > tokens else { return }
         free()
@@ -317,5 +398,8 @@ final class Workspace: @unchecked Sendable {
         for p in [hidden, normed, qkv, attention, gateUp, feedForward, ropeTable, scratch] { p.deallocate() }
     }
 
-    deinit { free() }
+    deinit {
+        free()
+        partialStatistics.deallocate()
+    }
 }

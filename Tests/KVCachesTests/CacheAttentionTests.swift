@@ -356,4 +356,66 @@ struct NaiveAttention {
         #expect(Array(UnsafeBufferPointer(start: cache.stepStatistics.lastRow, count: slots)) == last)
         #expect(sums.contains { $0 > 0 })
     }
+
+    /// What the model does for a lone long chunk: each block of 128 queries of each KV head as
+    /// its own call, in any order (on any worker), with its own statistics rows, then `reduce`
+    /// in block order. Outputs and statistics equal the one-pass call bit for bit, so the split
+    /// never changes an eviction. 300 queries: blocks 0..<128, 128..<256, 256..<300.
+    @Test func blocksComputedApartThenReducedMatchOnePass() throws {
+        let (heads, kvHeads, d, nOld, q) = (6, 3, 8, 50, 300)
+        let n = nOld + q
+        let cache = KVCache(layerCount: 1, kvHeadCount: kvHeads, headDim: d, capacity: n)
+        _ = try cache.reserve(layer: 0, count: n)
+        var data = TestData(seed: 7)
+        for i in 0..<(kvHeads * n * d) {
+            cache.keys[i] = data.uniform()
+            cache.values[i] = data.uniform()
+        }
+        for h in 0..<kvHeads { for j in 0..<n { cache.positionPointer(layer: 0, head: h)[j] = Int32(j) } }
+        let queries = (0..<(q * heads * d)).map { _ in data.uniform() * 3 }
+        let positions = (0..<q).map { Int32(nOld + $0) }
+        let slots = kvHeads * n
+        func statistics() -> [[Float]] {
+            [cache.stepStatistics.columnSum, cache.stepStatistics.columnSquareSum, cache.stepStatistics.lastRow].map {
+                Array(UnsafeMutableBufferPointer(start: $0, count: slots))
+            }
+        }
+        var whole = [Float](repeating: 0, count: q * heads * d)
+        CacheAttention.attend(
+            cache: cache, layer: 0, queries: queries, queryStride: heads * d, queryCount: q, queryPositions: positions,
+            headCount: heads, scale: 0.4, slidingWindow: nil, collectStatistics: true, rope: nil, output: &whole,
+            outputStride: heads * d, scratch: AttentionScratch())
+        let expected = statistics()
+
+        let blocks = CacheAttention.queryBlocks(q)
+        #expect(blocks == [0..<128, 128..<256, 256..<300])
+        // Garbage in the cache's statistics first: reduce must overwrite, not add.
+        for k in 0..<slots { cache.stepStatistics.columnSum[k] = 9 }
+        var split = [Float](repeating: 0, count: q * heads * d)
+        let rows = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * blocks.count * 3 * n)
+        defer { rows.deallocate() }
+        rows.initialize(repeating: -1, count: kvHeads * blocks.count * 3 * n)
+        func partial(_ kvh: Int, _ b: Int) -> CacheAttention.StatisticsRows {
+            CacheAttention.StatisticsRows(packed: rows + (kvh * blocks.count + b) * 3 * n, count: n)
+        }
+        let scratch = AttentionScratch()
+        for (kvh, b) in [(2, 2), (0, 1), (1, 0), (0, 2), (2, 0), (1, 2), (0, 0), (2, 1), (1, 1)] {
+            CacheAttention.attend(
+                cache: cache, layer: 0, kvHead: kvh, queries: queries, queryStride: heads * d, queryCount: q,
+                queryPositions: positions, headCount: heads, scale: 0.4, slidingWindow: nil, collectStatistics: true,
+                rope: nil, output: &split, outputStride: heads * d, scratch: scratch, queryRange: blocks[b],
+                statistics: partial(kvh, b))
+        }
+        for kvh in 0..<kvHeads {
+            CacheAttention.reduce((0..<blocks.count).map { partial(kvh, $0) }, into: cache, layer: 0, kvHead: kvh)
+        }
+        #expect(split == whole)
+        let got = statistics()
+        #expect(got[0] == expected[0])
+        #expect(got[1] == expected[1])
+        #expect(got[2] == expected[2])
+        #expect(expected[2].contains { $0 > 0 } && expected[0].allSatisfy { $0 < 9 })
+        // The per-block sums differ from the one-pass total, so the test sees the reduction.
+        #expect(Array(UnsafeMutableBufferPointer(start: partial(0, 0).sum, count: n)) != Array(expected[0][0..<n]))
+    }
 }
