@@ -111,7 +111,7 @@ public enum CacheAttention {
 
     /// Queries processed per block, bounding the score buffer at
     /// `blockQueries · groupSize · cacheLength` floats.
-    public static let blockQueries = 128
+    public static let blockQueries = 32
 
     /// The chunk's queries in blocks of `blockQueries`: the unit in which statistics are summed
     /// (see `attend`), so a caller may hand the blocks of one head to different workers.

@@ -357,10 +357,10 @@ struct NaiveAttention {
         #expect(sums.contains { $0 > 0 })
     }
 
-    /// What the model does for a lone long chunk: each block of 128 queries of each KV head as
+    /// What the model does for a lone long chunk: each block of 32 queries of each KV head as
     /// its own call, in any order (on any worker), with its own statistics rows, then `reduce`
     /// in block order. Outputs and statistics equal the one-pass call bit for bit, so the split
-    /// never changes an eviction. 300 queries: blocks 0..<128, 128..<256, 256..<300.
+    /// never changes an eviction. 300 queries: nine blocks of 32 and 288..<300.
     @Test func blocksComputedApartThenReducedMatchOnePass() throws {
         let (heads, kvHeads, d, nOld, q) = (6, 3, 8, 50, 300)
         let n = nOld + q
@@ -388,7 +388,8 @@ struct NaiveAttention {
         let expected = statistics()
 
         let blocks = CacheAttention.queryBlocks(q)
-        #expect(blocks == [0..<128, 128..<256, 256..<300])
+        #expect(CacheAttention.blockQueries == 32)
+        #expect(blocks == (0..<9).map { 32 * $0..<32 * ($0 + 1) } + [288..<300])
         // Garbage in the cache's statistics first: reduce must overwrite, not add.
         for k in 0..<slots { cache.stepStatistics.columnSum[k] = 9 }
         var split = [Float](repeating: 0, count: q * heads * d)
@@ -399,7 +400,9 @@ struct NaiveAttention {
             CacheAttention.StatisticsRows(packed: rows + (kvh * blocks.count + b) * 3 * n, count: n)
         }
         let scratch = AttentionScratch()
-        for (kvh, b) in [(2, 2), (0, 1), (1, 0), (0, 2), (2, 0), (1, 2), (0, 0), (2, 1), (1, 1)] {
+        // Every (head, block) once, scrambled: position i runs pair 7·i mod 30.
+        let pairs = (0..<kvHeads).flatMap { kvh in blocks.indices.map { (kvh, $0) } }
+        for (kvh, b) in pairs.indices.map({ pairs[(7 * $0) % pairs.count] }) {
             CacheAttention.attend(
                 cache: cache, layer: 0, kvHead: kvh, queries: queries, queryStride: heads * d, queryCount: q,
                 queryPositions: positions, headCount: heads, scale: 0.4, slidingWindow: nil, collectStatistics: true,
