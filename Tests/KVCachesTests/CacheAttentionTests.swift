@@ -324,14 +324,8 @@ struct NaiveAttention {
     @Test func perKVHeadCallsMatchTheLayerCall() throws {
         let (heads, kvHeads, d, nOld, q) = (6, 3, 8, 9, 140)
         let n = nOld + q
-        let cache = KVCache(layerCount: 1, kvHeadCount: kvHeads, headDim: d, capacity: n)
-        _ = try cache.reserve(layer: 0, count: n)
         var data = TestData(seed: 99)
-        for i in 0..<(kvHeads * n * d) {
-            cache.keys[i] = data.uniform()
-            cache.values[i] = data.uniform()
-        }
-        for h in 0..<kvHeads { for j in 0..<n { cache.positionPointer(layer: 0, head: h)[j] = Int32(j) } }
+        let cache = try Self.randomCache(kvHeads: kvHeads, headDim: d, slots: n, data: &data)
         let queries = (0..<(q * heads * d)).map { _ in data.uniform() * 2 }
         let positions = (0..<q).map { Int32(nOld + $0) }
         var whole = [Float](repeating: 0, count: q * heads * d)
@@ -364,14 +358,8 @@ struct NaiveAttention {
     @Test func blocksComputedApartThenReducedMatchOnePass() throws {
         let (heads, kvHeads, d, nOld, q) = (6, 3, 8, 50, 300)
         let n = nOld + q
-        let cache = KVCache(layerCount: 1, kvHeadCount: kvHeads, headDim: d, capacity: n)
-        _ = try cache.reserve(layer: 0, count: n)
         var data = TestData(seed: 7)
-        for i in 0..<(kvHeads * n * d) {
-            cache.keys[i] = data.uniform()
-            cache.values[i] = data.uniform()
-        }
-        for h in 0..<kvHeads { for j in 0..<n { cache.positionPointer(layer: 0, head: h)[j] = Int32(j) } }
+        let cache = try Self.randomCache(kvHeads: kvHeads, headDim: d, slots: n, data: &data)
         let queries = (0..<(q * heads * d)).map { _ in data.uniform() * 3 }
         let positions = (0..<q).map { Int32(nOld + $0) }
         let slots = kvHeads * n
@@ -420,5 +408,17 @@ struct NaiveAttention {
         #expect(expected[2].contains { $0 > 0 } && expected[0].allSatisfy { $0 < 9 })
         // The per-block sums differ from the one-pass total, so the test sees the reduction.
         #expect(Array(UnsafeMutableBufferPointer(start: partial(0, 0).sum, count: n)) != Array(expected[0][0..<n]))
+    }
+
+    /// One layer of `slots` random keys and values per KV head, positions 0, 1, 2, …
+    static func randomCache(kvHeads: Int, headDim d: Int, slots n: Int, data: inout TestData) throws -> KVCache {
+        let cache = KVCache(layerCount: 1, kvHeadCount: kvHeads, headDim: d, capacity: n)
+        _ = try cache.reserve(layer: 0, count: n)
+        for i in 0..<(kvHeads * n * d) {
+            cache.keys[i] = data.uniform()
+            cache.values[i] = data.uniform()
+        }
+        for h in 0..<kvHeads { for j in 0..<n { cache.positionPointer(layer: 0, head: h)[j] = Int32(j) } }
+        return cache
     }
 }
