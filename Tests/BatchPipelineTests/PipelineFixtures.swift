@@ -39,6 +39,12 @@ enum PipelineFixtures {
         (0..<count).map { paragraphs[(start + $0) % paragraphs.count] }.joined(separator: "\n\n")
     }
 
+    /// `prose` escaped for HTML or XML element content.
+    static func markupProse(_ count: Int, from start: Int = 0) -> String {
+        prose(count, from: start).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(
+            of: "<", with: "&lt;")
+    }
+
     /// Writes good documents of every kind: `k` plain-text, HTML and XML files each.
     static func writeGoodDocuments(in folder: String, count: Int = 3) throws -> [String] {
         var names: [String] = []
@@ -52,15 +58,13 @@ enum PipelineFixtures {
                 name = "doc\(k)-page.html"
                 try write(
                     "<!DOCTYPE html><html><head><title>Page \(k)</title></head><body><nav>Home | About</nav><main><h1>Chapter \(k)</h1><p>"
-                        + prose(2, from: k).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(
-                            of: "<", with: "&lt;")
+                        + markupProse(2, from: k)
                         + "</p></main></body></html>", to: folder + "/" + name)
             default:
                 name = "doc\(k)-book.xml"
                 try write(
                     "<?xml version=\"1.0\"?><article><title>Article \(k)</title><section><para>"
-                        + prose(2, from: k).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(
-                            of: "<", with: "&lt;")
+                        + markupProse(2, from: k)
                         + "</para></section></article>", to: folder + "/" + name)
             }
             names.append(name)
