@@ -51,8 +51,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        // Test helpers every test target shares (where the model is).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Test helpers every test target shares (where the model is; the tiny model).
+        .target(name: "TestSupport", dependencies: ["GGUF", "LanguageModels"], path: "Tests/TestSupport"),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
         .testTarget(
             name: "KernelsTests", dependencies: ["Kernels", "GGUF", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -23,62 +23,45 @@ public struct GenerationRequest: Sendable {
 /// What a request produced.
 public struct GenerationOutcome: Sendable {
     public var tokens: [Int] = []
+    /// The output text: control tokens left out, cut before the first stop string.
+    public var text = ""
     public var stopReason: StopReason?
     public var promptTokens = 0
     /// Cache entries per (layer, head) right after the prompt.
     public var keptTokens = 0
+    /// The KV settings that ran (`KVPlan.effective`); nil when the request never started.
+    public var kv: KVSettings?
     /// Model seconds attributed to this request (see `OutputRecord.Timings`).
     public var prefillSeconds = 0.0
     public var decodeSeconds = 0.0
     public var error: PipelineError?
 }
 
-/// Counters of the engine, for progress and the final report.
-public struct EngineStatistics: Sendable {
-    public var promptTokens = 0
-    public var generatedTokens = 0
-    public var prefillSeconds = 0.0
-    public var decodeSeconds = 0.0
-    public var decodeSteps = 0
-    /// Sum over decode steps of the sequences in the step (mean batch = this / decodeSteps).
-    public var decodeRows = 0
-    /// Most sequences in one decode step.
-    public var peakDecodeRows = 0
-}
-
-/// Continuous batching over one model (DESIGN.md §5): up to `batchSize` sequences are in flight;
-/// each decode step stacks one new token of every decoding sequence into one forward, so each
-/// weight matrix is read once for all of them; a finished sequence leaves and the next waiting
-/// request joins. The engine owns the model on its own thread; callers `await generate(_:)`
-/// from any task.
-///
-/// Results equal running each request alone (greedy): a prompt stride is always forwarded on its
-/// own (as in a batch of one, so the same matrix shapes reach `sgemm`), and a decode step holds
-/// only decode tokens, which the model computes row by row with integer dot products whatever the
-/// batch (`LlamaModel.forward` picks the path by step kind), so no row depends on the others.
-/// Steps alternate: one decode step for every decoding sequence, then one prompt stride of the
-/// oldest sequence still prefilling.
+/// The pipeline's asynchronous front of a `Scheduler`: callers `await generate(_:)` from any
+/// task; the engine's own thread admits waiting requests into free batch slots and runs the
+/// scheduler's rounds (whose step rule keeps every result equal to running the request alone).
 public final class BatchEngine: @unchecked Sendable {
     // @unchecked Sendable: `waiting`, `stopping`, `admitting` and `stats` are guarded by `condition`;
     // sequences are created and stepped only on the engine thread.
 
-    public let model: LlamaModel
+    public let loaded: LoadedModel
     public let batchSize: Int
-    public let tokenizer: any Tokenizer
 
     private struct Waiting {
         var request: GenerationRequest
         var continuation: CheckedContinuation<GenerationOutcome, Never>
     }
 
+    /// A request in the batch: its sequence, and the stop-string matcher that also collects its text.
     private final class Active {
-        let sequence: GenerationSequence
         let continuation: CheckedContinuation<GenerationOutcome, Never>
-        var outcome = GenerationOutcome()
+        var stops: StopStrings
+        let kv: KVSettings
 
-        init(sequence: GenerationSequence, continuation: CheckedContinuation<GenerationOutcome, Never>) {
-            self.sequence = sequence
+        init(continuation: CheckedContinuation<GenerationOutcome, Never>, stops: StopStrings, kv: KVSettings) {
             self.continuation = continuation
+            self.stops = stops
+            self.kv = kv
         }
     }
 
@@ -86,13 +69,12 @@ public final class BatchEngine: @unchecked Sendable {
     private var waiting: [Waiting] = []
     private var stopping = false
     private var admitting = true
-    private var stats = EngineStatistics()
+    private var stats = SchedulerStatistics()
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
 
-    public init(model: LlamaModel, tokenizer: any Tokenizer, batchSize: Int) {
-        self.model = model
-        self.tokenizer = tokenizer
+    public init(loaded: LoadedModel, batchSize: Int) {
+        self.loaded = loaded
         self.batchSize = max(1, batchSize)
     }
 
@@ -152,7 +134,7 @@ public final class BatchEngine: @unchecked Sendable {
         }
     }
 
-    public var statistics: EngineStatistics {
+    public var statistics: SchedulerStatistics {
         condition.lock()
         defer { condition.unlock() }
         return stats
@@ -161,35 +143,44 @@ public final class BatchEngine: @unchecked Sendable {
     // MARK: The engine thread
 
     private func loop() {
-        var active: [Active] = []
+        let scheduler = Scheduler(model: loaded.model, batchSize: batchSize)
+        var requests: [ObjectIdentifier: Active] = [:]
         while true {
             condition.lock()
-            while waiting.isEmpty && active.isEmpty && !stopping { condition.wait() }
-            if waiting.isEmpty && active.isEmpty && stopping {
+            while waiting.isEmpty && scheduler.isIdle && !stopping { condition.wait() }
+            if waiting.isEmpty && scheduler.isIdle && stopping {
                 condition.unlock()
                 return
             }
             var admitted: [Waiting] = []
-            while active.count + admitted.count < batchSize, !waiting.isEmpty { admitted.append(waiting.removeFirst()) }
+            while scheduler.active.count + admitted.count < batchSize, !waiting.isEmpty {
+                admitted.append(waiting.removeFirst())
+            }
             condition.unlock()
 
             for w in admitted {
-                if let a = makeActive(w) { active.append(a) }
+                guard let (sequence, active) = start(w) else { continue }
+                requests[ObjectIdentifier(sequence)] = active
+                scheduler.admit(sequence)
             }
-            step(active)
-            active.removeAll { a in
-                guard a.sequence.isFinished || a.outcome.error != nil else { return false }
-                complete(a)
-                return true
+            let done = scheduler.step()
+            condition.lock()
+            stats = scheduler.statistics
+            condition.unlock()
+            for sequence in done {
+                guard let active = requests.removeValue(forKey: ObjectIdentifier(sequence)) else { continue }
+                complete(sequence, active)
             }
         }
     }
 
-    private func makeActive(_ w: Waiting) -> Active? {
+    /// The sequence of a request, or nil when it cannot start (its outcome is sent at once).
+    private func start(_ w: Waiting) -> (GenerationSequence, Active)? {
         let sequence: GenerationSequence
         do {
             sequence = try GenerationSequence(
-                model: model, prompt: w.request.prompt, kv: w.request.kv, generation: w.request.generation)
+                model: loaded.model, prompt: w.request.prompt, kv: w.request.kv, generation: w.request.generation,
+                modelName: loaded.name)
         } catch {
             w.continuation.resume(
                 returning: GenerationOutcome(
@@ -197,93 +188,25 @@ public final class BatchEngine: @unchecked Sendable {
                     error: .document(id: "", kind: "generation", message: error.description)))
             return nil
         }
-        if !w.request.stopStrings.isEmpty {
-            var matcher = StopStringMatcher(tokenizer: tokenizer, stops: w.request.stopStrings)
-            sequence.onToken = { token in matcher.push(token) }
+        let active = Active(
+            continuation: w.continuation, stops: StopStrings(w.request.stopStrings, tokenizer: loaded.tokenizer),
+            kv: sequence.plan.effective)
+        sequence.onToken = { [active] token in
+            _ = active.stops.push(token: token)
+            return active.stops.stopped
         }
-        let a = Active(sequence: sequence, continuation: w.continuation)
-        a.outcome.promptTokens = w.request.prompt.count
-        return a
+        return (sequence, active)
     }
 
-    /// One round: a decode step for every decoding sequence, then one prompt stride.
-    private func step(_ active: [Active]) {
-        var decoding: [(Active, SequenceStep)] = []
-        var prefilling: (Active, SequenceStep)?
-        for a in active where a.outcome.error == nil {
-            guard let step = a.sequence.nextStep() else {
-                if !a.sequence.isFinished { a.outcome.error = .model("a sequence stopped without finishing") }
-                continue
-            }
-            if step.positions[0] >= a.sequence.prompt.count {
-                decoding.append((a, step))
-            } else if prefilling == nil {
-                prefilling = (a, step)
-            }
+    private func complete(_ sequence: GenerationSequence, _ active: Active) {
+        _ = active.stops.finish()
+        var outcome = GenerationOutcome(
+            tokens: sequence.generated, text: active.stops.text, stopReason: sequence.stopReason,
+            promptTokens: sequence.prompt.count, keptTokens: sequence.keptAfterPrompt, kv: active.kv,
+            prefillSeconds: sequence.prefillSeconds, decodeSeconds: sequence.decodeSeconds)
+        if let failure = sequence.failure {
+            outcome.error = .document(id: "", kind: "generation", message: failure.description)
         }
-        if !decoding.isEmpty { forward(decoding, prefill: false) }
-        if let prefilling { forward([prefilling], prefill: true) }
-    }
-
-    private func forward(_ group: [(Active, SequenceStep)], prefill: Bool) {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let logits: [[Float]]
-        do {
-            logits = try model.forward(group.map(\.1))
-        } catch {
-            for (a, _) in group { a.outcome.error = .document(id: "", kind: "generation", message: error.description) }
-            return
-        }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        let share = seconds / Double(group.count)
-        for ((a, _), l) in zip(group, logits) {
-            a.sequence.consume(l)
-            if prefill { a.outcome.prefillSeconds += share } else { a.outcome.decodeSeconds += share }
-        }
-        condition.lock()
-        if prefill {
-            stats.prefillSeconds += seconds
-            stats.promptTokens += group.reduce(0) { $0 + $1.1.tokens.count }
-            // The last stride samples the first token.
-            stats.generatedTokens += group.filter { $0.0.sequence.generated.count == 1 }.count
-        } else {
-            stats.decodeSeconds += seconds
-            stats.decodeSteps += 1
-            stats.decodeRows += group.count
-            stats.peakDecodeRows = max(stats.peakDecodeRows, group.count)
-            stats.generatedTokens += group.count
-        }
-        condition.unlock()
-    }
-
-    private func complete(_ a: Active) {
-        var outcome = a.outcome
-        let sequence = a.sequence
-        outcome.tokens = sequence.generated
-        outcome.stopReason = sequence.stopReason
-        outcome.keptTokens = sequence.keptAfterPrompt
-        a.continuation.resume(returning: outcome)
-    }
-}
-
-/// Watches decoded text for stop strings as tokens arrive.
-struct StopStringMatcher {
-    var decoder: StreamingDecoder
-    let stops: [String]
-    let longest: Int
-    var tail = ""
-
-    init(tokenizer: any Tokenizer, stops: [String]) {
-        decoder = tokenizer.makeStreamingDecoder(skipSpecial: true)
-        self.stops = stops
-        longest = stops.map(\.count).max() ?? 0
-    }
-
-    /// Adds a token; true when the text now contains a stop string.
-    mutating func push(_ token: Int) -> Bool {
-        tail += decoder.push(token)
-        if stops.contains(where: { tail.contains($0) }) { return true }
-        if tail.count > 4 * longest + 64 { tail = String(tail.suffix(longest)) }
-        return false
+        active.continuation.resume(returning: outcome)
     }
 }

@@ -1,4 +1,5 @@
 import Ingestion
+
 /// A JSON value written with its object keys in the order given, so every record line reads the
 /// same way (Foundation's encoder does not promise an order).
 enum JSONText {

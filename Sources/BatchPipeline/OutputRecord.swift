@@ -3,10 +3,11 @@ import KVCaches
 /// One line of a pipeline's output (DESIGN.md §6): the result for one input — a document, or a
 /// document and a question — or an error record naming the source and the reason.
 ///
-/// Keys are snake_case and always written in the order below; `question` appears only for
-/// inputs with a question, `error` and `error_kind` only on errors. `index` is the input's
-/// position in the whole (unsharded) input list, so merged shards sort back into input order.
-public struct OutputRecord: Sendable, Equatable, Codable {
+/// Keys are snake_case and always written in the order of `CodingKeys` (the one key list: the
+/// writer walks it, the decoder reads it); `question` appears only for inputs with a question,
+/// `error` and `error_kind` only on errors. `index` is the input's position in the whole
+/// (unsharded) input list, so merged shards sort back into input order.
+public struct OutputRecord: Sendable, Equatable, Decodable {
     public static let schemaVersion = 1
 
     public enum Status: String, Sendable, Codable {
@@ -41,11 +42,11 @@ public struct OutputRecord: Sendable, Equatable, Codable {
     public var error: String?
     public var errorKind: String?
     public var model: String
+    /// What ran (`KVPlan.effective`): the mode and policy, and the budget (a fraction of the
+    /// prompt, `0.5`, or a token count, `512`; null for the full cache).
     public var kvMode: String
     public var policy: String
-    /// The budget as given: a fraction of the prompt (`0.5`) or a token count (`512`); a JSON
-    /// number in the line.
-    public var budget: BudgetNumber
+    public var budget: Budget?
     public var stride: Int
     /// Prompt tokens over every model call for this record (map-reduce: all chunks and levels).
     public var promptTokens: Int
@@ -66,23 +67,25 @@ public struct OutputRecord: Sendable, Equatable, Codable {
     public var timings: Timings
     public var schemaVersion: Int = OutputRecord.schemaVersion
 
-    enum CodingKeys: String, CodingKey {
-        case id, index, source, title, task, question, output, status, error, model, policy, budget, stride, chunks
-        case levels, timings, truncated
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, index, source, title, task, question, output, status, error
         case errorKind = "error_kind"
+        case model
         case kvMode = "kv_mode"
+        case policy, budget, stride
         case promptTokens = "prompt_tokens"
         case kvTokensKept = "kv_tokens_kept"
         case generatedTokens = "generated_tokens"
         case stopReason = "stop_reason"
         case longDocuments = "long_documents"
+        case truncated, chunks, levels, timings
         case schemaVersion = "schema_version"
     }
 
     public init(
         id: String, index: Int, source: String, title: String?, task: String, question: String?, output: String?,
         status: Status, error: String? = nil, errorKind: String? = nil, model: String, kvMode: String, policy: String,
-        budget: BudgetNumber, stride: Int, promptTokens: Int = 0, kvTokensKept: Int = 0, generatedTokens: Int = 0,
+        budget: Budget?, stride: Int, promptTokens: Int = 0, kvTokensKept: Int = 0, generatedTokens: Int = 0,
         stopReason: String? = nil, longDocuments: String, truncated: Bool = false, chunks: Int = 0, levels: Int = 0,
         timings: Timings = Timings()
     ) {
@@ -112,65 +115,45 @@ public struct OutputRecord: Sendable, Equatable, Codable {
         self.timings = timings
     }
 
-    /// The record as one JSON line (without the newline).
-    public var jsonLine: String {
+    /// The value written for `key`; nil leaves the key out.
+    private func value(_ key: CodingKeys) -> JSONText? {
         func seconds(_ s: Double) -> JSONText { .double((s * 10_000).rounded() / 10_000) }
         func text(_ s: String?) -> JSONText { s.map(JSONText.string) ?? .null }
-        var fields: [(String, JSONText)] = [
-            ("id", .string(id)), ("index", .int(index)), ("source", .string(source)), ("title", text(title)),
-            ("task", .string(task)),
-        ]
-        if let question { fields.append(("question", .string(question))) }
-        fields += [("output", text(output)), ("status", .string(status.rawValue))]
-        if let error {
-            fields.append(("error", .string(error)))
-            fields.append(("error_kind", text(errorKind)))
-        }
-        fields += [
-            ("model", .string(model)), ("kv_mode", .string(kvMode)), ("policy", .string(policy)),
-            ("budget", .number(budget.text)),
-            ("stride", .int(stride)), ("prompt_tokens", .int(promptTokens)), ("kv_tokens_kept", .int(kvTokensKept)),
-            ("generated_tokens", .int(generatedTokens)), ("stop_reason", text(stopReason)),
-            ("long_documents", .string(longDocuments)), ("truncated", .bool(truncated)), ("chunks", .int(chunks)),
-            ("levels", .int(levels)),
-            (
-                "timings",
-                .object([
-                    ("fetch", seconds(timings.fetch)), ("extract", seconds(timings.extract)),
-                    ("prefill", seconds(timings.prefill)), ("decode", seconds(timings.decode)),
-                ])
-            ),
-            ("schema_version", .int(schemaVersion)),
-        ]
-        return JSONText.object(fields).serialized
-    }
-}
-
-/// A budget in a record: the text of a JSON number, `0.5` (a fraction) or `512` (tokens), kept as
-/// written so a fraction of 1.0 and a budget of 1 token stay apart.
-public struct BudgetNumber: Sendable, Equatable, Codable, CustomStringConvertible {
-    public var text: String
-
-    public init(_ budget: Budget) {
-        switch budget {
-        case .fraction(let f): text = "\(f)"
-        case .tokens(let t): text = String(t)
+        switch key {
+        case .id: return .string(id)
+        case .index: return .int(index)
+        case .source: return .string(source)
+        case .title: return text(title)
+        case .task: return .string(task)
+        case .question: return question.map(JSONText.string)
+        case .output: return text(output)
+        case .status: return .string(status.rawValue)
+        case .error: return error.map(JSONText.string)
+        case .errorKind: return error == nil ? nil : text(errorKind)
+        case .model: return .string(model)
+        case .kvMode: return .string(kvMode)
+        case .policy: return .string(policy)
+        case .budget: return budget.map { .number($0.jsonNumber) } ?? .null
+        case .stride: return .int(stride)
+        case .promptTokens: return .int(promptTokens)
+        case .kvTokensKept: return .int(kvTokensKept)
+        case .generatedTokens: return .int(generatedTokens)
+        case .stopReason: return text(stopReason)
+        case .longDocuments: return .string(longDocuments)
+        case .truncated: return .bool(truncated)
+        case .chunks: return .int(chunks)
+        case .levels: return .int(levels)
+        case .timings:
+            return .object([
+                ("fetch", seconds(timings.fetch)), ("extract", seconds(timings.extract)),
+                ("prefill", seconds(timings.prefill)), ("decode", seconds(timings.decode)),
+            ])
+        case .schemaVersion: return .int(schemaVersion)
         }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let i = try? c.decode(Int.self) {
-            text = String(i)
-        } else {
-            text = "\(try c.decode(Double.self))"
-        }
+    /// The record as one JSON line (without the newline).
+    public var jsonLine: String {
+        JSONText.object(CodingKeys.allCases.compactMap { key in value(key).map { (key.stringValue, $0) } }).serialized
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        if let i = Int(text) { try c.encode(i) } else { try c.encode(Double(text) ?? 0) }
-    }
-
-    public var description: String { text }
 }

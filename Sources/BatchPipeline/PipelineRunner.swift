@@ -1,5 +1,6 @@
 import Foundation
 import Ingestion
+import KVCaches
 import LanguageModels
 import Tokenizers
 
@@ -64,9 +65,11 @@ public final class PipelineRunner: Sendable {
 
         // The model stage: loaded once per run.
         let loadStart = Date()
-        let runtime = try ModelRuntime(spec: spec)
+        let loaded = try Self.loadModel(spec)
         summary.modelLoadSeconds = Date().timeIntervalSince(loadStart)
-        let engine = BatchEngine(model: runtime.model, tokenizer: runtime.tokenizer, batchSize: spec.batchSize)
+        let maxPromptTokens = try PrepareStage.maxPromptTokens(
+            spec, contextLength: loaded.model.configuration.contextLength)
+        let engine = BatchEngine(loaded: loaded, batchSize: spec.batchSize)
         engine.start()
 
         let counters = RunCounters()
@@ -75,12 +78,15 @@ public final class PipelineRunner: Sendable {
             mode: options.progress, total: todo.count, counters: counters, engine: { engine.statistics })
         progress.start()
 
+        let builder = PromptBuilder(tokenizer: loaded.tokenizer, chat: loaded.chatTemplate, system: spec.prompt.system)
         let stages = Stages(
             load: LoadStage(input: spec.input, concurrency: spec.concurrency),
-            prepare: PrepareStage(spec: spec, builder: runtime.builder, maxPromptTokens: runtime.maxPromptTokens),
+            prepare: PrepareStage(spec: spec, builder: builder, maxPromptTokens: maxPromptTokens),
             infer: InferStage(
-                engine: engine, spec: spec, builder: runtime.builder, maxPromptTokens: runtime.maxPromptTokens),
-            write: writer, records: RecordFactory(spec: spec, model: runtime.modelName))
+                engine: engine, kv: spec.kv,
+                generation: spec.generationSettings(stopTokenIDs: loaded.stopTokenIDs),
+                stopStrings: spec.generation.stop),
+            write: writer, records: RecordFactory(spec: spec, model: loaded.name))
         let fatal = FatalError()
         let window = self.window
         let stop = options.stop
@@ -117,10 +123,32 @@ public final class PipelineRunner: Sendable {
         summary.generatedTokens = e.generatedTokens
         summary.prefillSeconds = e.prefillSeconds
         summary.decodeSeconds = e.decodeSeconds
-        summary.meanDecodeBatch = e.decodeSteps > 0 ? Double(e.decodeRows) / Double(e.decodeSteps) : 0
+        summary.meanDecodeBatch = e.meanDecodeBatch
         summary.seconds = Date().timeIntervalSince(started)
         summary.peakMemoryBytes = RunSummary.peakMemoryBytes()
         return summary
+    }
+
+    /// The pipeline's model with its tokenizer and chat template (the pipeline's custom template,
+    /// else the model's own, which prompts need); the KV settings checked against its context.
+    static func loadModel(_ spec: PipelineSpec) throws(PipelineError) -> LoadedModel {
+        let loaded: LoadedModel
+        do {
+            loaded = try LoadedModel.load(
+                path: try ModelLocator.resolve(spec.model), customChatTemplate: spec.prompt.chatTemplate)
+        } catch {
+            throw PipelineError.model(error.description)
+        }
+        guard loaded.chatTemplate != nil else {
+            throw PipelineError.model(
+                "\(loaded.chatTemplateProblem ?? "no chat template") (set prompt.chat_template to a custom \"{system} … {user}\" template)"
+            )
+        }
+        do { try spec.kv.validate(contextLength: loaded.model.configuration.contextLength) } catch {
+            let key = if case .invalidSetting(let setting, _) = error { "kv." + setting.key } else { "kv" }
+            throw PipelineError.invalidSpec(location: spec.origin, key: key, message: error.reason)
+        }
+        return loaded
     }
 
     /// Makes the output ready and returns the units still to do. Without `--resume`, a file with

@@ -140,42 +140,7 @@ extension PipelineSpec {
         }
 
         if let node = top["kv"], !SpecReader.isNull(node) {
-            let p = ["kv"]
-            let m = try r.mapping(node, p, allowed: ["mode", "budget", "stride", "policy", "sink", "recent_ratio"])
-            spec.kv.mode = try r.choice(m["mode"], p + ["mode"], default: spec.kv.mode)
-            if m["budget"] != nil {
-                let text = try r.string(m["budget"], p + ["budget"], default: "")
-                guard let budget = Budget(text) else {
-                    throw r.error(
-                        p + ["budget"], m["budget"],
-                        "'\(text)' is not a budget: give a fraction of the prompt such as 0.5, or a token count such as 512"
-                    )
-                }
-                spec.kv.budget = budget
-            }
-            spec.kv.stride = try r.int(m["stride"], p + ["stride"], default: spec.kv.stride, range: 1...1 << 20)
-            if m["policy"] != nil {
-                let name = try r.string(m["policy"], p + ["policy"], default: "")
-                do { spec.kv.policy = try PolicyName.named(name) } catch {
-                    throw r.error(p + ["policy"], m["policy"], error.description)
-                }
-            }
-            spec.kv.sink = try r.int(m["sink"], p + ["sink"], default: spec.kv.sink, range: 0...1 << 20)
-            spec.kv.recentRatio = try r.double(
-                m["recent_ratio"], p + ["recent_ratio"], default: spec.kv.recentRatio, range: 0...0.999)
-            // The budget arithmetic itself (EASYKV-SPEC §1): a mode/budget mismatch or a policy that
-            // cannot run in this mode is caught here, not once per document.
-            do {
-                _ = try BudgetController(
-                    settings: spec.kv.settings, promptLength: 4096, maxNewTokens: spec.generation.maxTokens)
-            } catch {
-                let key: String
-                switch error {
-                case .unsupported: key = "policy"
-                default: key = "budget"
-                }
-                throw r.error(p + [key], m[key] ?? node, error.description)
-            }
+            spec.kv = try decodeKV(node, into: spec.kv, reader: r)
         }
 
         if let node = top["chunking"], !SpecReader.isNull(node) {
@@ -208,6 +173,44 @@ extension PipelineSpec {
                 m["extract"], ["concurrency", "extract"], default: spec.concurrency.extract, range: 1...256)
         }
         return spec
+    }
+
+    /// The `kv:` section over `settings`, validated without a prompt (`KVSettings.validate`): a
+    /// mode/budget mismatch or a policy that cannot run in the mode is caught here, not once per
+    /// document. Budgets follow the YAML type: an integer (`512`, `0x200`) is a token count, a
+    /// float (`0.5`, `1.0`) a fraction of the prompt.
+    static func decodeKV(_ node: Node, into settings: KVSettings, reader r: SpecReader) throws(PipelineError)
+        -> KVSettings
+    {
+        let p = ["kv"]
+        let m = try r.mapping(
+            node, p,
+            allowed: [
+                "mode", "budget", "stride", "policy", "sink", "recent_ratio", "keep_attention", "streaming_positions",
+                "seed",
+            ])
+        var kv = settings
+        kv.mode = try r.choice(m["mode"], p + ["mode"], default: kv.mode)
+        if let budget = m["budget"] { kv.budget = try r.budget(budget, p + ["budget"]) }
+        kv.stride = try r.int(m["stride"], p + ["stride"], default: kv.stride, range: 1...1 << 20)
+        if m["policy"] != nil {
+            let name = try r.string(m["policy"], p + ["policy"], default: "")
+            do { kv.policy = try PolicyName.named(name) } catch {
+                throw r.error(p + ["policy"], m["policy"], error.description)
+            }
+        }
+        kv.sink = try r.int(m["sink"], p + ["sink"], default: kv.sink, range: 0...1 << 20)
+        kv.recentRatio = try r.double(
+            m["recent_ratio"], p + ["recent_ratio"], default: kv.recentRatio, range: 0...0.999)
+        kv.keepAttention = try r.bool(m["keep_attention"], p + ["keep_attention"], default: kv.keepAttention)
+        kv.streamingPositions = try r.bool(
+            m["streaming_positions"], p + ["streaming_positions"], default: kv.streamingPositions)
+        kv.seed = UInt64(try r.int(m["seed"], p + ["seed"], default: Int(kv.seed), range: 0...Int.max))
+        do { try kv.validate() } catch {
+            guard case .invalidSetting(let setting, _) = error else { throw r.error(p, node, error.description) }
+            throw r.error(p + [setting.key], m[setting.key] ?? node, error.reason)
+        }
+        return kv
     }
 
     /// Templates must hold the placeholders their step fills.

@@ -17,7 +17,9 @@ public struct PipelineSpec: Sendable, Equatable {
     public var output = "output/results.jsonl"
     public var prompt = PromptSpec.defaults(for: .summarize)
     public var generation = GenerationSpec()
-    public var kv = KVSpec()
+    /// KV settings of every prompt (`kv:`); the defaults are encoding mode, budget 0.5, stride
+    /// 512, RoCo.
+    public var kv = KVSettings(mode: .encoding, budget: .fraction(0.5), stride: 512, policy: .roco)
     public var chunking = ChunkingSpec()
     public var longDocuments: LongDocumentStrategy = .mapReduce
     public var mapReduce = MapReduceSpec()
@@ -95,20 +97,6 @@ public struct GenerationSpec: Sendable, Equatable {
     public var seed: UInt64 = 0
     /// Text that ends generation (not included in the output).
     public var stop: [String] = []
-}
-
-/// KV cache settings, as `KVSettings` takes them (EASYKV-SPEC §1).
-public struct KVSpec: Sendable, Equatable {
-    public var mode: KVMode = .encoding
-    public var budget: Budget = .fraction(0.5)
-    public var stride = 512
-    public var policy: PolicyName = .roco
-    public var sink = 4
-    public var recentRatio = 0.1
-
-    public var settings: KVSettings {
-        KVSettings(mode: mode, budget: budget, stride: stride, policy: policy, sink: sink, recentRatio: recentRatio)
-    }
 }
 
 /// How long documents are cut.

@@ -1,4 +1,5 @@
 import Foundation
+import LanguageModels
 
 /// Progress on stderr while a run goes: on a terminal a live line rewritten in place (documents
 /// done/total, failures, tokens/s, ETA), otherwise (a log file, a batch system) one line every
@@ -22,12 +23,12 @@ public final class ProgressReporter: @unchecked Sendable {
     public let mode: Mode
     let total: Int
     let counters: RunCounters
-    let engine: @Sendable () -> EngineStatistics
+    let engine: @Sendable () -> SchedulerStatistics
     let started = Date()
     private var lastLength = 0
     private var task: Task<Void, Never>?
 
-    public init(mode: Mode, total: Int, counters: RunCounters, engine: @escaping @Sendable () -> EngineStatistics) {
+    public init(mode: Mode, total: Int, counters: RunCounters, engine: @escaping @Sendable () -> SchedulerStatistics) {
         self.mode = mode
         self.total = total
         self.counters = counters

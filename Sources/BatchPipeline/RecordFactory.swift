@@ -1,7 +1,10 @@
 import Ingestion
+import KVCaches
 
-/// Builds the output records of a run: the fields every record shares (task, model, KV
-/// settings) come from the pipeline; the rest from the input and its result.
+/// Builds the output records of a run: the fields every record shares (task, model) come from the
+/// pipeline; the KV fields are what ran (`KVPlan.effective`: a prompt within one stride may have
+/// run with the full cache), or the configured settings when nothing ran; the rest come from the
+/// input and its result.
 public struct RecordFactory: Sendable {
     public let spec: PipelineSpec
     /// The model's file name.
@@ -12,7 +15,10 @@ public struct RecordFactory: Sendable {
         self.model = model
     }
 
-    private func base(_ unit: WorkUnit, _ document: Document?, status: OutputRecord.Status) -> OutputRecord {
+    private func base(_ unit: WorkUnit, _ document: Document?, status: OutputRecord.Status, kv: KVSettings? = nil)
+        -> OutputRecord
+    {
+        let kv = kv ?? spec.kv
         var timings = OutputRecord.Timings()
         if let document {
             timings.fetch = document.fetchSeconds
@@ -21,12 +27,13 @@ public struct RecordFactory: Sendable {
         return OutputRecord(
             id: unit.id, index: unit.index, source: document?.source ?? unit.reference.source, title: document?.title,
             task: spec.task.rawValue, question: unit.question, output: nil, status: status, model: model,
-            kvMode: spec.kv.mode.rawValue, policy: spec.kv.policy.rawValue, budget: BudgetNumber(spec.kv.budget),
-            stride: spec.kv.stride, longDocuments: spec.longDocuments.rawValue, timings: timings)
+            kvMode: kv.mode.rawValue, policy: kv.isFull ? PolicyName.full.rawValue : kv.policy.rawValue,
+            budget: kv.isFull ? nil : kv.budget, stride: kv.stride, longDocuments: spec.longDocuments.rawValue,
+            timings: timings)
     }
 
     public func success(_ unit: WorkUnit, _ document: Document, _ result: InferenceResult) -> OutputRecord {
-        var r = base(unit, document, status: .ok)
+        var r = base(unit, document, status: .ok, kv: result.kv)
         r.output = result.output
         r.promptTokens = result.promptTokens
         r.kvTokensKept = result.keptTokens

@@ -1,3 +1,4 @@
+import KVCaches
 import Yams
 
 /// Reads a YAML node tree into typed values, strictly: a mapping may only hold the keys it lists,
@@ -112,6 +113,24 @@ struct SpecReader {
             throw error(path, node, "\(d) is out of range (\(range.lowerBound)…\(range.upperBound))")
         }
         return d
+    }
+
+    /// A KV budget: a YAML integer is a token count, a float a fraction of the prompt.
+    func budget(_ node: Node, _ path: [String]) throws(PipelineError) -> Budget {
+        let tag = node.tag.description
+        if node.scalar != nil, tag == Tag.Name.int.rawValue, let i = node.int {
+            guard i >= 1 else {
+                throw error(path, node, "\(describe(node)) is not a budget: a token count must be at least 1")
+            }
+            return .tokens(i)
+        }
+        if node.scalar != nil, tag == Tag.Name.float.rawValue, let d = node.float, d.isFinite, d > 0 {
+            return .fraction(d)
+        }
+        throw error(
+            path, node,
+            "\(describe(node)) is not a budget: give a fraction of the prompt such as 0.5, or a token count such as 512"
+        )
     }
 
     func bool(_ node: Node?, _ path: [String], default value: Bool) throws(PipelineError) -> Bool {

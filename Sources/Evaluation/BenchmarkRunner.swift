@@ -8,8 +8,8 @@ public struct BenchmarkMeasurement: Sendable, Codable {
     public var tokensPerSecond: Double
     /// Wall seconds of the measured part.
     public var seconds: Double
-    /// The first sequence's KV report (kept tokens, peak slots, KV bytes).
-    public var kv: KVReport
+    /// The first sequence's KV usage (kept tokens, peak slots, KV bytes).
+    public var kv: KVUsage
 
     enum CodingKeys: String, CodingKey {
         case tokensPerSecond = "tokens_per_second"
@@ -54,38 +54,21 @@ public struct BenchmarkRunner {
         if !c.quantized { model.quantizedRowLimit = 0 }
         defer { model.quantizedRowLimit = savedLimit }
 
-        // Drive the batch by hand (as `LlamaModel.run` does) to time the prompt part and the
-        // decode part of the same run.
-        let start = DispatchTime.now().uptimeNanoseconds
-        var firstTokens: UInt64?
-        while true {
-            var steps: [SequenceStep] = []
-            var owners: [GenerationSequence] = []
-            for sequence in sequences {
-                if let step = sequence.nextStep() {
-                    steps.append(step)
-                    owners.append(sequence)
-                }
-            }
-            if steps.isEmpty { break }
-            let logits = try model.forward(steps)
-            for (sequence, l) in zip(owners, logits) { sequence.consume(l) }
-            if firstTokens == nil, sequences.allSatisfy({ !$0.generated.isEmpty }) {
-                firstTokens = DispatchTime.now().uptimeNanoseconds
-            }
-        }
-        let end = DispatchTime.now().uptimeNanoseconds
-        let prefillEnd = firstTokens ?? end
-        let report = sequences[0].kvReport
+        // The scheduler times prompt strides and decode steps apart, as the pipeline batches them.
+        let scheduler = Scheduler(model: model, batchSize: c.batch)
+        scheduler.run(sequences)
+        if let failure = sequences.lazy.compactMap(\.failure).first { throw failure }
+        let stats = scheduler.statistics
+        let usage = sequences[0].usage
         switch c.kind {
         case .prefill:
-            let seconds = Double(prefillEnd - start) / 1e9
+            let seconds = stats.prefillSeconds
             return BenchmarkMeasurement(
-                tokensPerSecond: Double(c.promptTokens * c.batch) / seconds, seconds: seconds, kv: report)
+                tokensPerSecond: Double(c.promptTokens * c.batch) / seconds, seconds: seconds, kv: usage)
         case .decode:
-            let seconds = Double(end - prefillEnd) / 1e9
+            let seconds = stats.decodeSeconds
             let tokens = sequences.reduce(0) { $0 + max($1.generated.count - 1, 0) }
-            return BenchmarkMeasurement(tokensPerSecond: Double(tokens) / seconds, seconds: seconds, kv: report)
+            return BenchmarkMeasurement(tokensPerSecond: Double(tokens) / seconds, seconds: seconds, kv: usage)
         }
     }
 
@@ -108,7 +91,7 @@ public struct BenchmarkMemoryProbe: Sendable, Codable {
     public var budget: Double
     /// Resident bytes right after the model loaded (mapped weights and fp32 copies).
     public var modelBytes: Int
-    /// The KV cache's allocation for this prompt and budget (`KVReport.allocatedBytes`).
+    /// The KV cache's allocation for this prompt and budget (`KVUsage.allocatedBytes`).
     public var kvPlanBytes: Int
     public var peakBytes: Int
     /// What the issue bounds by 64 MiB: peak − model − KV plan.

@@ -22,7 +22,7 @@ public enum EvaluationReport {
 
     public static func passkeySummary(_ results: [PasskeyResult]) -> GridSummary {
         GridSummary(
-            results.map { .init(policy: $0.policy, budget: $0.budget, stride: $0.stride, value: $0.correct ? 1 : 0) })
+            results.map { .init(policy: $0.policy, budget: $0.fraction, stride: $0.stride, value: $0.correct ? 1 : 0) })
     }
 
     /// The accuracy table (policy × budget).
@@ -68,7 +68,7 @@ public enum EvaluationReport {
         if !failures.isEmpty {
             md +=
                 "## Failed cases\n\n"
-                + failures.map { "- \($0.id) \($0.policy)@\($0.budget): \($0.error ?? "")\n" }.joined()
+                + failures.map { "- \($0.id) \($0.kv.label): \($0.error ?? "")\n" }.joined()
         }
         let chart = passkeySummary(results).chart(
             title: "Passkey accuracy vs KV budget", yLabel: "accuracy", yRange: 0...1)
@@ -81,7 +81,7 @@ public enum EvaluationReport {
         func summary(_ value: (FidelityResult) -> Double?) -> GridSummary {
             GridSummary(
                 results.compactMap { r in
-                    value(r).map { .init(policy: r.policy, budget: r.budget, stride: r.stride, value: $0) }
+                    value(r).map { .init(policy: r.policy, budget: r.fraction, stride: r.stride, value: $0) }
                 })
         }
         var md = "ROUGE-L F1 against the full-cache output:\n\n" + summary(\.rougeLVsFull).markdown(format: fixed(3))
@@ -116,11 +116,11 @@ public enum EvaluationReport {
         if !failures.isEmpty {
             md +=
                 "\n## Failed cases\n\n"
-                + failures.map { "- \($0.id) \($0.policy)@\($0.budget): \($0.error ?? "")\n" }.joined()
+                + failures.map { "- \($0.id) \($0.kv.label): \($0.error ?? "")\n" }.joined()
         }
         let rouge = GridSummary(
             results.compactMap { r in
-                r.rougeLVsFull.map { .init(policy: r.policy, budget: r.budget, stride: r.stride, value: $0) }
+                r.rougeLVsFull.map { .init(policy: r.policy, budget: r.fraction, stride: r.stride, value: $0) }
             })
         let chart = rouge.chart(
             title: "Fidelity to the full cache vs KV budget", yLabel: "ROUGE-L F1 vs full-cache output", yRange: 0...1)
@@ -138,7 +138,7 @@ public enum EvaluationReport {
         GridSummary(
             report.results.map {
                 .init(
-                    policy: $0.policy == "full" && $0.budget < 1 ? matchedFullName : $0.policy, budget: $0.budget,
+                    policy: $0.policy == "full" && $0.fraction < 1 ? matchedFullName : $0.policy, budget: $0.fraction,
                     stride: $0.stride, value: value($0))
             })
     }

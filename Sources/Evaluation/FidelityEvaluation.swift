@@ -3,13 +3,12 @@ import KVCaches
 import LanguageModels
 import Tokenizers
 
-/// One document's output under one KV configuration, compared with the full-cache output (and
-/// with the reference when there is one): a JSON Lines record.
-public struct FidelityResult: Sendable, Codable, Equatable {
+/// One document's output under one KV setting, compared with the full-cache output (and with the
+/// reference when there is one): a JSON Lines record.
+public struct FidelityResult: Sendable, Encodable, Equatable, EvaluationResult {
     public var id: String
-    public var policy: String
-    public var budget: Double
-    public var stride: Int
+    /// What ran (`KVPlan.effective`); `policy`, `budget` and `stride` in the JSON line.
+    public var kv: KVSettings
     public var promptTokens: Int
     public var keptTokens: Int
     public var generatedTokens: Int
@@ -22,10 +21,14 @@ public struct FidelityResult: Sendable, Codable, Equatable {
     public var rouge1: Double?
     public var rouge2: Double?
     public var rougeL: Double?
+    /// Model seconds attributed to the output (prefill + decode) and its peak KV bytes.
+    public var seconds: Double
+    public var kvBytes: Int
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, policy, budget, stride, output, error
+        case id, policy, budget, stride, output, error, seconds
+        case kvBytes = "kv_bytes"
         case promptTokens = "prompt_tokens"
         case keptTokens = "kept_tokens"
         case generatedTokens = "generated_tokens"
@@ -34,6 +37,26 @@ public struct FidelityResult: Sendable, Codable, Equatable {
         case rouge1 = "rouge_1"
         case rouge2 = "rouge_2"
         case rougeL = "rouge_l"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(policy, forKey: .policy)
+        try c.encode(fraction, forKey: .budget)
+        try c.encode(stride, forKey: .stride)
+        try c.encode(promptTokens, forKey: .promptTokens)
+        try c.encode(keptTokens, forKey: .keptTokens)
+        try c.encode(generatedTokens, forKey: .generatedTokens)
+        try c.encode(output, forKey: .output)
+        try c.encodeIfPresent(rougeLVsFull, forKey: .rougeLVsFull)
+        try c.encodeIfPresent(commonPrefixTokens, forKey: .commonPrefixTokens)
+        try c.encodeIfPresent(rouge1, forKey: .rouge1)
+        try c.encodeIfPresent(rouge2, forKey: .rouge2)
+        try c.encodeIfPresent(rougeL, forKey: .rougeL)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(kvBytes, forKey: .kvBytes)
+        try c.encodeIfPresent(error, forKey: .error)
     }
 }
 
@@ -51,52 +74,47 @@ public struct FidelityEvaluation {
         public var useChatTemplate: Bool
         public var maxNewTokens: Int
         public var batchSize: Int
-        public var grid: KVGrid
-        public var seed: UInt64
+        /// The full cache first, then each budgeted setting (`KVSettings.evaluationGrid`).
+        public var grid: [KVSettings]
         public var useStemmer: Bool
 
         public init(
             template: String = FidelityEvaluation.defaultTemplate, useChatTemplate: Bool = true,
             maxNewTokens: Int = 128,
-            batchSize: Int = 4, grid: KVGrid, seed: UInt64 = 0, useStemmer: Bool = false
+            batchSize: Int = 4, grid: [KVSettings], useStemmer: Bool = false
         ) {
             self.template = template
             self.useChatTemplate = useChatTemplate
             self.maxNewTokens = maxNewTokens
             self.batchSize = batchSize
             self.grid = grid
-            self.seed = seed
             self.useStemmer = useStemmer
         }
     }
 
-    public let model: LlamaModel
-    public let tokenizer: any Tokenizer
+    public let loaded: LoadedModel
     public let settings: Settings
-    let chat: ChatTemplate?
+    let builder: PromptBuilder
+    var tokenizer: any Tokenizer { loaded.tokenizer }
 
-    public init(model: LlamaModel, tokenizer: any Tokenizer, settings: Settings) throws(EvaluationError) {
+    public init(loaded: LoadedModel, settings: Settings) throws(EvaluationError) {
         guard settings.template.contains("{document}") else {
             throw EvaluationError.invalidSetting("--template must contain {document}")
         }
         guard settings.maxNewTokens >= 1 else {
             throw EvaluationError.invalidSetting("--max-tokens must be at least 1")
         }
-        self.model = model
-        self.tokenizer = tokenizer
+        self.loaded = loaded
         self.settings = settings
-        chat = settings.useChatTemplate ? try? ChatTemplate(file: model.file, tokenizer: tokenizer) : nil
+        builder = PromptBuilder(
+            tokenizer: loaded.tokenizer, chat: settings.useChatTemplate ? loaded.chatTemplate : nil)
     }
 
-    /// The prompt tokens for `document`.
+    /// The prompt tokens for `document` (its text never becomes a control token).
     public func prompt(for document: FidelityDocument) throws(EvaluationError) -> [Int] {
-        let message = settings.template.replacing("{document}", with: document.text)
-        if let chat {
-            do { return try chat.encode([.user(message)], with: tokenizer) } catch {
-                throw EvaluationError.model("\(document.id): \(error)")
-            }
+        do { return try builder.encode(settings.template, ["document": document.text]) } catch {
+            throw EvaluationError.model("\(document.id): \(error)")
         }
-        return tokenizer.encode(message, addSpecial: true, parseSpecial: false)
     }
 
     /// Runs every document under every configuration; `record` receives a document's results
@@ -105,61 +123,66 @@ public struct FidelityEvaluation {
         _ documents: [FidelityDocument], progress: EvaluationProgress? = nil,
         record: ([FidelityResult]) -> Void = { _ in }
     ) throws(EvaluationError) -> [FidelityResult] {
-        let configurations = settings.grid.configurations
+        let grid = settings.grid
+        let context = loaded.model.configuration.contextLength
         var prompts: [[Int]] = []
         for d in documents {
             let p = try prompt(for: d)
-            guard p.count + settings.maxNewTokens <= model.configuration.contextLength else {
+            guard p.count + settings.maxNewTokens <= context else {
                 throw EvaluationError.tooShort(
-                    "\(d.id): prompt of \(p.count) tokens plus \(settings.maxNewTokens) generated exceeds the model's context of \(model.configuration.contextLength)"
+                    "\(d.id): prompt of \(p.count) tokens plus \(settings.maxNewTokens) generated exceeds the model's context of \(context)"
                 )
             }
             prompts.append(p)
         }
-        let jobs = documents.indices.flatMap { d in configurations.indices.map { (document: d, configuration: $0) } }
-        var finished = [[(generated: [Int], kept: Int, error: String?)?]](
-            repeating: [_?](repeating: nil, count: configurations.count), count: documents.count)
-        var remaining = [Int](repeating: configurations.count, count: documents.count)
+        let jobs = documents.indices.flatMap { d in grid.indices.map { (document: d, setting: $0) } }
+        var finished = [[Outcome?]](repeating: [Outcome?](repeating: nil, count: grid.count), count: documents.count)
+        var remaining = [Int](repeating: grid.count, count: documents.count)
         var all: [FidelityResult] = []
         let generation = GenerationSettings(
             maxNewTokens: settings.maxNewTokens, sampling: .greedy, stopTokenIDs: tokenizer.endOfTurnIDs)
-        let model = self.model
-        let seed = settings.seed
+        let loaded = self.loaded
 
-        func complete(_ job: Int, _ outcome: (generated: [Int], kept: Int, error: String?)) {
+        func complete(_ job: Int, _ sequence: GenerationSequence?, _ error: (any Error)?) {
             let (d, c) = jobs[job]
-            finished[d][c] = outcome
+            finished[d][c] = Outcome(
+                generated: sequence?.generated ?? [], kept: sequence?.keptAfterPrompt ?? 0,
+                kv: sequence?.plan.effective ?? grid[c],
+                seconds: (sequence?.prefillSeconds ?? 0) + (sequence?.decodeSeconds ?? 0),
+                kvBytes: sequence?.cache.peakBytes ?? 0,
+                error: error.map { "\($0)" } ?? sequence?.failure?.description)
             remaining[d] -= 1
-            progress?.advance(note: "\(documents[d].id) \(configurations[c])")
+            progress?.advance(note: "\(documents[d].id) \(grid[c].label)")
             guard remaining[d] == 0 else { return }
-            let results = score(
-                documents[d], promptTokens: prompts[d].count, outcomes: finished[d].map { $0! }, configurations)
+            let results = score(documents[d], promptTokens: prompts[d].count, outcomes: finished[d].map { $0! })
             all += results
             record(results)
         }
-        do {
-            try GenerationBatch(model: model, batchSize: settings.batchSize).run(
-                count: jobs.count,
-                make: { i in
-                    try GenerationSequence(
-                        model: model, prompt: prompts[jobs[i].document],
-                        kv: configurations[jobs[i].configuration].settings(seed: seed),
-                        generation: generation)
-                },
-                finished: { i, s in complete(i, (s.generated, s.keptAfterPrompt, nil)) },
-                failed: { i, error in complete(i, ([], 0, "\(error)")) })
-        } catch {
-            throw EvaluationError.model(error.description)
-        }
+        Scheduler(model: loaded.model, batchSize: settings.batchSize).run(
+            count: jobs.count,
+            make: { i in
+                try GenerationSequence(
+                    model: loaded.model, prompt: prompts[jobs[i].document], kv: grid[jobs[i].setting],
+                    generation: generation, modelName: loaded.name)
+            },
+            finished: { i, s in complete(i, s, nil) },
+            failed: { i, error in complete(i, nil, error) })
         progress?.finish()
         return all
     }
 
-    /// Scores one document's outputs (the first configuration is the full cache).
-    func score(
-        _ document: FidelityDocument, promptTokens: Int, outcomes: [(generated: [Int], kept: Int, error: String?)],
-        _ configurations: [KVConfiguration]
-    ) -> [FidelityResult] {
+    /// One job's output before scoring.
+    struct Outcome {
+        var generated: [Int]
+        var kept: Int
+        var kv: KVSettings
+        var seconds: Double
+        var kvBytes: Int
+        var error: String?
+    }
+
+    /// Scores one document's outputs (the first is the full cache's).
+    func score(_ document: FidelityDocument, promptTokens: Int, outcomes: [Outcome]) -> [FidelityResult] {
         let rouge = Rouge(usesStemmer: settings.useStemmer)
         let stops = tokenizer.endOfTurnIDs
         func text(_ ids: [Int]) -> String {
@@ -168,13 +191,13 @@ public struct FidelityEvaluation {
         let full = outcomes[0]
         let fullIDs = full.generated.filter { !stops.contains($0) }
         let fullText = text(full.generated)
-        return zip(configurations, outcomes).map { c, o in
+        return outcomes.map { o in
             let ids = o.generated.filter { !stops.contains($0) }
             let output = text(o.generated)
             var r = FidelityResult(
-                id: document.id, policy: c.isFull ? "full" : c.policy.rawValue, budget: c.isFull ? 1 : c.budget,
-                stride: c.stride, promptTokens: promptTokens, keptTokens: o.kept, generatedTokens: o.generated.count,
-                output: output, error: o.error)
+                id: document.id, kv: o.kv, promptTokens: promptTokens, keptTokens: o.kept,
+                generatedTokens: o.generated.count, output: output, seconds: o.seconds, kvBytes: o.kvBytes,
+                error: o.error)
             guard o.error == nil else { return r }
             if full.error == nil {
                 r.rougeLVsFull = rouge.rougeL(target: fullText, prediction: output).f1

@@ -3,28 +3,50 @@ import KVCaches
 import LanguageModels
 import Tokenizers
 
-/// One passkey case under one KV configuration: a JSON Lines record.
-public struct PasskeyResult: Sendable, Codable, Equatable {
+/// One passkey case under one KV setting: a JSON Lines record.
+public struct PasskeyResult: Sendable, Encodable, Equatable, EvaluationResult {
     public var id: String
     /// The requested prompt length in tokens.
     public var length: Int
     public var promptTokens: Int
     public var depth: Double
     public var key: String
-    public var policy: String
-    public var budget: Double
-    public var stride: Int
+    /// What ran (`KVPlan.effective`); `policy`, `budget` and `stride` in the JSON line.
+    public var kv: KVSettings
     public var keptTokens: Int
     public var answer: String
     public var correct: Bool
     public var generatedTokens: Int
+    /// Model seconds attributed to the case (prefill + decode) and its peak KV bytes.
+    public var seconds: Double
+    public var kvBytes: Int
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, length, depth, key, policy, budget, stride, answer, correct, error
+        case id, length, depth, key, policy, budget, stride, answer, correct, error, seconds
         case promptTokens = "prompt_tokens"
         case keptTokens = "kept_tokens"
         case generatedTokens = "generated_tokens"
+        case kvBytes = "kv_bytes"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(length, forKey: .length)
+        try c.encode(promptTokens, forKey: .promptTokens)
+        try c.encode(depth, forKey: .depth)
+        try c.encode(key, forKey: .key)
+        try c.encode(policy, forKey: .policy)
+        try c.encode(fraction, forKey: .budget)
+        try c.encode(stride, forKey: .stride)
+        try c.encode(keptTokens, forKey: .keptTokens)
+        try c.encode(answer, forKey: .answer)
+        try c.encode(correct, forKey: .correct)
+        try c.encode(generatedTokens, forKey: .generatedTokens)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(kvBytes, forKey: .kvBytes)
+        try c.encodeIfPresent(error, forKey: .error)
     }
 }
 
@@ -42,13 +64,14 @@ public struct PasskeyEvaluation {
         public var seed: UInt64
         public var maxNewTokens: Int
         public var batchSize: Int
-        public var grid: KVGrid
+        /// The full cache first, then each budgeted setting (`KVSettings.evaluationGrid`).
+        public var grid: [KVSettings]
         /// Filler text for the needle-in-a-haystack variant; nil for EasyKV's filler lines.
         public var haystack: String?
 
         public init(
             lengths: [Int], depths: [Double], keys: Int, seed: UInt64 = 0, maxNewTokens: Int = 8, batchSize: Int = 4,
-            grid: KVGrid, haystack: String? = nil
+            grid: [KVSettings], haystack: String? = nil
         ) {
             self.lengths = lengths
             self.depths = depths
@@ -61,11 +84,12 @@ public struct PasskeyEvaluation {
         }
     }
 
-    public let model: LlamaModel
-    public let tokenizer: any Tokenizer
+    public let loaded: LoadedModel
     public let settings: Settings
+    var tokenizer: any Tokenizer { loaded.tokenizer }
 
-    public init(model: LlamaModel, tokenizer: any Tokenizer, settings: Settings) throws(EvaluationError) {
+    public init(loaded: LoadedModel, settings: Settings) throws(EvaluationError) {
+        let model = loaded.model
         guard !settings.lengths.isEmpty, settings.lengths.allSatisfy({ $0 > 0 }) else {
             throw EvaluationError.invalidSetting("--lengths: give positive prompt lengths in tokens")
         }
@@ -82,8 +106,7 @@ public struct PasskeyEvaluation {
                 "--lengths: \(settings.lengths.max()!) tokens plus \(settings.maxNewTokens) generated exceed the model's context of \(model.configuration.contextLength)"
             )
         }
-        self.model = model
-        self.tokenizer = tokenizer
+        self.loaded = loaded
         self.settings = settings
     }
 
@@ -115,55 +138,43 @@ public struct PasskeyEvaluation {
         -> [PasskeyResult]
     {
         let prompts = try prompts()
-        let configurations = settings.grid.configurations
+        let grid = settings.grid
         // Cases of one prompt run next to each other, so a batch shares its prompt's length.
-        let jobs = prompts.indices.flatMap { p in configurations.map { (prompt: p, configuration: $0) } }
+        let jobs = prompts.indices.flatMap { p in grid.map { (prompt: p, kv: $0) } }
         var results = [PasskeyResult?](repeating: nil, count: jobs.count)
         let generation = GenerationSettings(
             maxNewTokens: settings.maxNewTokens, sampling: .greedy, stopTokenIDs: tokenizer.endOfTurnIDs)
-        let model = self.model
-        let seed = settings.seed
-        func result(_ i: Int, answer: String, kept: Int, generated: Int, error: String?) -> PasskeyResult {
+        let loaded = self.loaded
+        func finish(_ i: Int, _ sequence: GenerationSequence?, _ error: (any Error)?) {
             let (id, length, depth, prompt) = prompts[jobs[i].prompt]
-            let c = jobs[i].configuration
-            return PasskeyResult(
+            let failure = error.map { "\($0)" } ?? sequence?.failure?.description
+            let answer = sequence.map { tokenizer.decode($0.generated, skipSpecial: true) } ?? ""
+            let r = PasskeyResult(
                 id: id, length: length, promptTokens: prompt.tokens.count, depth: depth, key: prompt.key,
-                policy: c.isFull ? "full" : c.policy.rawValue, budget: c.isFull ? 1 : c.budget, stride: c.stride,
-                keptTokens: kept, answer: answer, correct: error == nil && answer.contains(prompt.key),
-                generatedTokens: generated, error: error)
+                kv: sequence?.plan.effective ?? jobs[i].kv, keptTokens: sequence?.keptAfterPrompt ?? 0,
+                answer: answer, correct: failure == nil && answer.contains(prompt.key),
+                generatedTokens: sequence?.generated.count ?? 0,
+                seconds: (sequence?.prefillSeconds ?? 0) + (sequence?.decodeSeconds ?? 0),
+                kvBytes: sequence?.cache.peakBytes ?? 0, error: failure)
+            results[i] = r
+            record(r)
+            progress?.advance(note: "\(r.id) \(jobs[i].kv.label) \(failure != nil ? "failed" : r.correct ? "✓" : "✗")")
         }
-        do {
-            try GenerationBatch(model: model, batchSize: settings.batchSize).run(
-                count: jobs.count,
-                make: { i in
-                    let kv = jobs[i].configuration.settings(seed: seed)
-                    return try GenerationSequence(
-                        model: model, prompt: prompts[jobs[i].prompt].prompt.tokens, kv: kv, generation: generation)
-                },
-                finished: { i, sequence in
-                    let answer = tokenizer.decode(sequence.generated, skipSpecial: true)
-                    let r = result(
-                        i, answer: answer, kept: sequence.keptAfterPrompt, generated: sequence.generated.count,
-                        error: nil)
-                    results[i] = r
-                    record(r)
-                    progress?.advance(note: "\(r.id) \(jobs[i].configuration) \(r.correct ? "✓" : "✗")")
-                },
-                failed: { i, error in
-                    let r = result(i, answer: "", kept: 0, generated: 0, error: "\(error)")
-                    results[i] = r
-                    record(r)
-                    progress?.advance(note: "\(r.id) \(jobs[i].configuration) failed")
-                })
-        } catch {
-            throw EvaluationError.model(error.description)
-        }
+        Scheduler(model: loaded.model, batchSize: settings.batchSize).run(
+            count: jobs.count,
+            make: { i in
+                try GenerationSequence(
+                    model: loaded.model, prompt: prompts[jobs[i].prompt].prompt.tokens, kv: jobs[i].kv,
+                    generation: generation, modelName: loaded.name)
+            },
+            finished: { i, sequence in finish(i, sequence, nil) },
+            failed: { i, error in finish(i, nil, error) })
         progress?.finish()
         return results.compactMap { $0 }
     }
 
     /// Number of (prompt, configuration) cases a run makes.
     public var caseCount: Int {
-        settings.lengths.count * settings.depths.count * settings.keys * settings.grid.configurations.count
+        settings.lengths.count * settings.depths.count * settings.keys * settings.grid.count
     }
 }

@@ -4,26 +4,42 @@ import LanguageModels
 import Tokenizers
 
 /// One perplexity measurement: a row of `eval ppl --json`.
-public struct PerplexityRow: Sendable, Codable, Equatable {
-    public var policy: String
-    public var budget: Double
-    public var stride: Int
+public struct PerplexityRow: Sendable, Encodable, Equatable, EvaluationResult {
+    /// What ran; `policy`, `budget` and `stride` in the JSON row.
+    public var kv: KVSettings
     public var ppl: Double
     /// Entries per (layer, head) at the end.
     public var keptTokens: Int
     public var scoredTokens: Int
     public var negativeLogLikelihood: Double
+    /// Wall seconds of the measurement and the peak KV bytes.
+    public var seconds: Double
+    public var kvBytes: Int
 
     enum CodingKeys: String, CodingKey {
-        case policy, budget, stride, ppl
+        case policy, budget, stride, ppl, seconds
         case keptTokens = "kept_tokens"
         case scoredTokens = "scored_tokens"
         case negativeLogLikelihood = "nll"
+        case kvBytes = "kv_bytes"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(policy, forKey: .policy)
+        try c.encode(fraction, forKey: .budget)
+        try c.encode(stride, forKey: .stride)
+        try c.encode(ppl, forKey: .ppl)
+        try c.encode(keptTokens, forKey: .keptTokens)
+        try c.encode(scoredTokens, forKey: .scoredTokens)
+        try c.encode(negativeLogLikelihood, forKey: .negativeLogLikelihood)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(kvBytes, forKey: .kvBytes)
     }
 }
 
 /// What `eval ppl --json` prints: `{"tokens": N, "results": [...]}`.
-public struct PerplexityReport: Sendable, Codable, Equatable {
+public struct PerplexityReport: Sendable, Encodable, Equatable {
     public var tokens: Int
     public var results: [PerplexityRow]
 }
@@ -33,14 +49,13 @@ public struct PerplexityReport: Sendable, Codable, Equatable {
 /// `exp` of the mean negative log-likelihood of the scored tokens, each given the cache the
 /// earlier ones left.
 public struct PerplexityEvaluation {
-    public let model: LlamaModel
-    public let grid: KVGrid
-    public let seed: UInt64
+    public let model: any LanguageModel
+    /// The full cache first, then each budgeted setting (`KVSettings.evaluationGrid`).
+    public let grid: [KVSettings]
 
-    public init(model: LlamaModel, grid: KVGrid, seed: UInt64 = 0) {
+    public init(model: any LanguageModel, grid: [KVSettings]) {
         self.model = model
         self.grid = grid
-        self.seed = seed
     }
 
     /// The first `count` tokens of `text`, without BOS or special-token parsing.
@@ -57,37 +72,29 @@ public struct PerplexityEvaluation {
         return Array(ids[..<count])
     }
 
-    /// The grid's configurations with their settings, plus, for each budget and stride, the full
-    /// cache scored on the same tokens as the budgeted runs (policy `full` at that budget).
+    /// The grid's settings plus, after the full cache, the full cache scored on the same tokens as
+    /// the budgeted runs (policy `full` under each budget's stride plan).
     ///
     /// Budgeted runs score only the positions from the end of the stride plan's first forward
     /// (`r_idx`) on, leaving out the first, least predictable tokens, so their perplexity is not
     /// directly comparable with the full cache's over every token. The `full` policy under the
     /// same plan evicts nothing and scores the same positions: the like-for-like baseline.
-    public var configurations: [(KVConfiguration, KVSettings)] {
-        var out: [(KVConfiguration, KVSettings)] = []
-        for c in grid.configurations {
-            if c.isFull {
-                out.append((c, c.settings(seed: seed)))
-                for budget in grid.budgets where budget < 1 {
-                    for stride in grid.strides {
-                        out.append(
-                            (
-                                KVConfiguration(policy: .full, budget: budget, stride: stride),
-                                KVSettings(
-                                    mode: .encoding, budget: .fraction(budget), stride: stride, policy: .full,
-                                    seed: seed)
-                            ))
-                    }
+    public var settings: [KVSettings] {
+        var out: [KVSettings] = []
+        for kv in grid {
+            out.append(kv)
+            if kv.mode == .full {
+                var seen = Set<KVSettings>()
+                for b in grid where b.mode != .full {
+                    let matched = KVSettings.encoding(policy: .full, budget: b.budget, stride: b.stride, seed: b.seed)
+                    if seen.insert(matched).inserted { out.append(matched) }
                 }
-            } else {
-                out.append((c, c.settings(seed: seed)))
             }
         }
         return out
     }
 
-    /// Measures every configuration; `record` receives each row as it is done.
+    /// Measures every setting; `record` receives each row as it is done.
     public func run(_ tokens: [Int], progress: EvaluationProgress? = nil, record: (PerplexityRow) -> Void = { _ in })
         throws(EvaluationError) -> PerplexityReport
     {
@@ -96,18 +103,19 @@ public struct PerplexityEvaluation {
                 "--tokens: \(tokens.count) exceeds the model's context of \(model.configuration.contextLength)")
         }
         var rows: [PerplexityRow] = []
-        for (c, kv) in configurations {
+        for kv in settings {
+            let start = DispatchTime.now().uptimeNanoseconds
             let result: PerplexityResult
             do { result = try model.perplexity(of: tokens, kv: kv) } catch {
-                throw EvaluationError.model("\(c): \(error)")
+                throw EvaluationError.model("\(kv.label): \(error)")
             }
             let row = PerplexityRow(
-                policy: c.policy.rawValue, budget: c.budget, stride: c.stride,
-                ppl: result.perplexity, keptTokens: result.keptTokens, scoredTokens: result.scoredTokens,
-                negativeLogLikelihood: result.negativeLogLikelihood)
+                kv: kv, ppl: result.perplexity, keptTokens: result.keptTokens, scoredTokens: result.scoredTokens,
+                negativeLogLikelihood: result.negativeLogLikelihood,
+                seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, kvBytes: result.kvBytes)
             rows.append(row)
             record(row)
-            progress?.advance(note: "\(row.policy)@\(row.budget)/s\(row.stride) ppl \(String(format: "%.3f", row.ppl))")
+            progress?.advance(note: "\(kv.label) ppl \(String(format: "%.3f", row.ppl))")
         }
         progress?.finish()
         return PerplexityReport(tokens: tokens.count, results: rows)

@@ -119,25 +119,54 @@ public enum CacheAttention {
         stride(from: 0, to: queryCount, by: blockQueries).map { $0..<min(queryCount, $0 + blockQueries) }
     }
 
-    /// - Parameters:
-    ///   - queries: `queryCount` rows of `headCount · headDim` (already rotated), row stride `queryStride`.
-    ///   - queryPositions: the position of each query, used for the sliding window (in
-    ///     streaming mode, slot indices).
-    ///   - rope: in streaming mode, the table that rotates cached keys by slot index.
-    ///   - output: `queryCount` rows of `headCount · headDim`, row stride `outputStride`.
-    public static func attend(
-        cache: KVCache, layer: Int, queries: UnsafePointer<Float>, queryStride: Int, queryCount q: Int,
-        queryPositions: UnsafePointer<Int32>, headCount: Int, scale: Float, slidingWindow: Int?,
-        collectStatistics: Bool, rope: Rope?, output: UnsafeMutablePointer<Float>, outputStride: Int,
-        scratch: AttentionScratch
-    ) {
-        for kvh in 0..<cache.kvHeadCount {
-            attend(
-                cache: cache, layer: layer, kvHead: kvh, queries: queries, queryStride: queryStride, queryCount: q,
-                queryPositions: queryPositions, headCount: headCount, scale: scale, slidingWindow: slidingWindow,
-                collectStatistics: collectStatistics, rope: rope, output: output, outputStride: outputStride,
-                scratch: scratch)
+    /// One call's inputs: a chunk's queries against one layer of one sequence's cache.
+    public struct Parameters {
+        public var cache: KVCache
+        public var layer: Int
+        /// `queryCount` rows of `headCount · headDim` (already rotated), row stride `queryStride`.
+        public var queries: UnsafePointer<Float>
+        public var queryStride: Int
+        public var queryCount: Int
+        /// The position of each query, used for the sliding window (in streaming mode, slot indices).
+        public var queryPositions: UnsafePointer<Int32>
+        public var headCount: Int
+        /// Score scale, `1/√headDim`.
+        public var scale: Float
+        /// Mistral's window: a query at position p sees keys at positions > p − window.
+        public var slidingWindow: Int?
+        /// Whether to leave eviction statistics (column sums, squares, last row).
+        public var collectStatistics: Bool
+        /// In streaming mode, rotates cached keys by slot index.
+        public var rope: Rope?
+        /// `queryCount` rows of `headCount · headDim`, row stride `outputStride`.
+        public var output: UnsafeMutablePointer<Float>
+        public var outputStride: Int
+
+        public init(
+            cache: KVCache, layer: Int, queries: UnsafePointer<Float>, queryStride: Int, queryCount: Int,
+            queryPositions: UnsafePointer<Int32>, headCount: Int, scale: Float, slidingWindow: Int? = nil,
+            collectStatistics: Bool = false, rope: Rope? = nil, output: UnsafeMutablePointer<Float>,
+            outputStride: Int
+        ) {
+            self.cache = cache
+            self.layer = layer
+            self.queries = queries
+            self.queryStride = queryStride
+            self.queryCount = queryCount
+            self.queryPositions = queryPositions
+            self.headCount = headCount
+            self.scale = scale
+            self.slidingWindow = slidingWindow
+            self.collectStatistics = collectStatistics
+            self.rope = rope
+            self.output = output
+            self.outputStride = outputStride
         }
+    }
+
+    /// Every KV head of the layer, one after the other, with one scratch.
+    public static func attend(_ p: Parameters, scratch: AttentionScratch) {
+        for kvh in 0..<p.cache.kvHeadCount { attend(p, kvHead: kvh, scratch: scratch) }
     }
 
     /// The same for one KV head and its group of query heads, so callers can run heads (and
@@ -153,11 +182,19 @@ public enum CacheAttention {
     /// to the total in block order; so splitting a head's blocks across calls (and `reduce`)
     /// changes no bit, and neither batch composition nor thread count changes the result.
     public static func attend(
-        cache: KVCache, layer: Int, kvHead kvh: Int, queries: UnsafePointer<Float>, queryStride: Int,
-        queryCount q: Int, queryPositions: UnsafePointer<Int32>, headCount: Int, scale: Float, slidingWindow: Int?,
-        collectStatistics: Bool, rope: Rope?, output: UnsafeMutablePointer<Float>, outputStride: Int,
-        scratch: AttentionScratch, queryRange: Range<Int>? = nil, statistics: StatisticsRows? = nil
+        _ p: Parameters, kvHead kvh: Int, scratch: AttentionScratch, queryRange: Range<Int>? = nil,
+        statistics: StatisticsRows? = nil
     ) {
+        let cache = p.cache
+        let layer = p.layer
+        let q = p.queryCount
+        let queries = p.queries
+        let queryStride = p.queryStride
+        let headCount = p.headCount
+        let scale = p.scale
+        let output = p.output
+        let outputStride = p.outputStride
+        let collectStatistics = p.collectStatistics
         let d = cache.headDim
         let n = cache.counts[layer]
         let nOld = n - q
@@ -174,7 +211,7 @@ public enum CacheAttention {
             var keys = UnsafePointer(cache.keyPointer(layer: layer, head: kvh))
             let values = UnsafePointer(cache.valuePointer(layer: layer, head: kvh))
             let keyPositions = cache.positionPointer(layer: layer, head: kvh)
-            if cache.streamingPositions, let rope {
+            if cache.streamingPositions, let rope = p.rope {
                 // StreamingLLM: cached keys are unrotated; rotate by slot index (spec §2.3).
                 scratch.rotatedKeys.update(from: keys, count: n * d)
                 for j in 0..<n { rope.apply(scratch.rotatedKeys + j * d, heads: 1, headDim: d, position: j) }
@@ -237,14 +274,14 @@ public enum CacheAttention {
                 }
                 for i in 0..<qb {
                     let visible = nOld + q0 + i + 1
-                    if let window = slidingWindow {
+                    if let window = p.slidingWindow {
                         // HF Mistral: a query at position p sees keys at positions > p − window.
                         // Positions are per head and need not be monotonic after eviction, so
                         // mask rather than cut a range. Streaming mode numbers slots instead.
-                        let p = Int(queryPositions[q0 + i])
+                        let position = Int(p.queryPositions[q0 + i])
                         for j in 0..<visible {
                             let kp = cache.streamingPositions ? j : Int(keyPositions[j])
-                            guard p - kp >= window else { continue }
+                            guard position - kp >= window else { continue }
                             for r in 0..<rep { scores[(i * rep + r) * limit + j] = -.infinity }
                         }
                     }

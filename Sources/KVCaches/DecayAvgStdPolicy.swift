@@ -8,7 +8,7 @@ public struct DecayAvgStdPolicy: EvictionPolicy {
 
     public var statistics: StatisticsUse { .exponentialAverage }
 
-    public func supports(_ kind: ControllerKind) -> Bool { kind == .decoding || kind == .full }
+    public var evictsPrompt: Bool { false }
 
     public func select(_ context: EvictionContext, random: inout SplitMix64) -> [Int] {
         let candidates = RoCoPolicy.unprotected(context)

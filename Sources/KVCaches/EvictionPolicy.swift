@@ -6,8 +6,9 @@ public protocol EvictionPolicy: Sendable {
     var statistics: StatisticsUse { get }
     /// Whether one choice applies to every layer and head (EasyKV's block eviction).
     var evictsBlocks: Bool { get }
-    /// The phases and modes this policy supports; the controller refuses the rest up front.
-    func supports(_ kind: ControllerKind) -> Bool
+    /// Whether the policy can compress a prompt (encoding-type regimes); the decay policy only
+    /// evicts generated tokens. Plans that would need it refuse up front.
+    var evictsPrompt: Bool { get }
     /// The slots to evict from one (layer, head): exactly `context.count` distinct slots in
     /// `[0, context.end)`. For block policies this is called once, for layer 0, head 0.
     func select(_ context: EvictionContext, random: inout SplitMix64) -> [Int]
@@ -15,7 +16,7 @@ public protocol EvictionPolicy: Sendable {
 
 extension EvictionPolicy {
     public var evictsBlocks: Bool { false }
-    public func supports(_ kind: ControllerKind) -> Bool { true }
+    public var evictsPrompt: Bool { true }
 }
 
 /// Which statistics a policy reads.
@@ -31,25 +32,19 @@ public enum StatisticsUse: Sendable, Equatable {
     case exponentialAverage
 }
 
-/// The budgeting regime a controller runs (EASYKV-SPEC §4–6).
-public enum ControllerKind: Sendable, Equatable {
-    case full
-    case encoding
-    case encodingDecoding
-    case decoding
-    case perplexity
-}
-
 /// What a policy sees of one (layer, KV head) at an eviction: read-only statistics and the
 /// candidate geometry. Slots are cache slots; in decoding mode only `[first, end)` (the
 /// generated tokens) may be chosen.
 public struct EvictionContext {
     public enum Phase: Sendable, Equatable {
+        /// After a prompt chunk (encoding-type regimes): the sink is protected.
         case prefill
+        /// After a generated token in decoding mode: only generated slots `[first, end)` are candidates.
         case decode
+        /// After a generated token in encoding-decoding mode: the whole cache is a candidate.
+        case decodeWholeCache
     }
 
-    public var kind: ControllerKind
     public var phase: Phase
     /// Entries to evict.
     public var count: Int
@@ -74,12 +69,11 @@ public struct EvictionContext {
     public var emaSquareSum: UnsafePointer<Float>
 
     public init(
-        kind: ControllerKind, phase: Phase, count: Int, first: Int, end: Int, sink: Int, recentWindow: Int, scope: Int,
+        phase: Phase, count: Int, first: Int, end: Int, sink: Int, recentWindow: Int, scope: Int,
         protectedNewest: Int, sum: UnsafePointer<Float>, squareSum: UnsafePointer<Float>,
         counter: UnsafePointer<Float>, ema: UnsafePointer<Float>, emaSum: UnsafePointer<Float>,
         emaSquareSum: UnsafePointer<Float>
     ) {
-        self.kind = kind
         self.phase = phase
         self.count = count
         self.first = first
@@ -98,7 +92,7 @@ public struct EvictionContext {
 
     /// Whether front slots are protected: encoding-type prefill only (decoding keeps the whole
     /// prompt, and encoding-decoding's decode steps do not protect it).
-    public var protectsSink: Bool { phase == .prefill && kind != .decoding }
+    public var protectsSink: Bool { phase == .prefill }
 
     /// H2O/TOVA candidates: `[first (+ sink), end − recentWindow)`. When the recent window is 0
     /// the reference fails (spec bug B1); here every slot stays a candidate. If the range holds

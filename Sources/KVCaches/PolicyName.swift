@@ -1,5 +1,5 @@
 /// The eviction policies, selected by name in one place (STYLE.md habit 2).
-public enum PolicyName: String, Sendable, CaseIterable, Equatable {
+public enum PolicyName: String, Sendable, CaseIterable, Hashable, Codable {
     case full
     case random
     case recency
@@ -16,6 +16,12 @@ public enum PolicyName: String, Sendable, CaseIterable, Equatable {
     public static func named(_ name: String) throws(KVCacheError) -> PolicyName {
         if let p = PolicyName(rawValue: name) ?? aliases[name] { return p }
         throw KVCacheError.unknownPolicy(name)
+    }
+
+    /// Decodes a name or an alias; unknown names are errors listing the valid ones.
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        self = try PolicyName.named(name)
     }
 
     /// The implementation.

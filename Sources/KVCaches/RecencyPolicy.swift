@@ -6,7 +6,7 @@ public struct RecencyPolicy: EvictionPolicy {
     public var evictsBlocks: Bool { true }
 
     public func select(_ context: EvictionContext, random: inout SplitMix64) -> [Int] {
-        let start = context.kind == .decoding ? context.first : min(context.sink, context.end - context.count)
+        let start = context.phase == .decode ? context.first : min(context.sink, context.end - context.count)
         return Array(start..<(start + context.count))
     }
 }

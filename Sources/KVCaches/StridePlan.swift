@@ -2,16 +2,10 @@
 ///
 /// The prompt `[0, rIdx)` goes through in one forward; `[rIdx, L)` in chunks of exactly `stride`.
 /// The first chunk brings the cache to `idx`; each later one to `idx + stride`, after which
-/// `stride` entries per (layer, KV head) are evicted.
+/// `stride` entries per (layer, KV head) are evicted. Three regimes lay plans out (`encoding`,
+/// `encodingDecoding`, `perplexity`); they differ in B′ and in where the prefix ends, and the
+/// `KVRegime` that holds a plan says which one made it.
 public struct StridePlan: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
-        case encoding
-        /// `auto` with an integer budget no larger than the prompt.
-        case encodingDecoding
-        case perplexity
-    }
-
-    public let kind: Kind
     public let promptLength: Int
     public let stride: Int
     /// B′: the budget in tokens plus one stride.
@@ -40,49 +34,66 @@ public struct StridePlan: Sendable, Equatable {
         return out
     }
 
-    /// The plan for `settings` over a prompt of `promptLength` tokens, or nil when the budget
-    /// covers the whole prompt (one plain forward, nothing evicted). `L` and `s` keep the spec's
-    /// names so the arithmetic reads like EASYKV-SPEC §4.1.
+    // `L` and `s` keep the spec's names so the arithmetic reads like EASYKV-SPEC §4.1.
+
+    /// Encoding mode (§4): B′ = ⌊L·f⌋ + s or b + s; the prefix ends one stride before `idx`.
+    /// Nil when the budget covers the whole prompt (one plain forward, nothing evicted).
     // swift-format-ignore: AlwaysUseLowerCamelCase
-    public static func make(
-        kind: Kind, promptLength L: Int, budget: Budget, stride s: Int, recentRatio: Double, sink: Int
-    )
-        throws(KVCacheError) -> StridePlan?
-    {
-        guard s >= 1 else { throw KVCacheError.invalidBudget("stride must be at least 1 (got \(s))") }
-        guard L >= 1 else { throw KVCacheError.invalidBudget("empty prompt") }
-        var bPrime: Int
+    public static func encoding(
+        promptLength L: Int, budget: Budget, stride s: Int, recentRatio: Double, sink: Int
+    ) throws(KVCacheError) -> StridePlan? {
+        let bPrime: Int
         switch budget {
         case .fraction(let f):
-            guard f > 0 else { throw KVCacheError.invalidBudget("budget must be positive (got \(f))") }
             if f >= 1 { return nil }
-            guard kind != .encodingDecoding else {
-                throw KVCacheError.invalidBudget("auto mode needs an integer budget (a token count), got \(f)")
-            }
             bPrime = Int((Double(L) * f).rounded(.down)) + s
         case .tokens(let b):
-            guard b > 0 else { throw KVCacheError.invalidBudget("budget must be positive (got \(b))") }
-            // ppl mode: every integer budget is the full cache (spec §1.3, bug B5 kept as documented behaviour).
-            if kind == .perplexity || b >= L { return nil }
+            if b >= L { return nil }
             bPrime = b + s
-            if kind == .encodingDecoding && bPrime >= L { bPrime = b }
         }
+        return try make(L, bPrime, s, budget, recentRatio, sink, prefixEndsBeforeIdx: true)
+    }
+
+    /// Encoding-then-decoding (`auto` with a token budget `b ≤ L`, §5): B′ = b + s, or b when
+    /// that reaches the prompt; the prefix is `idx mod s` (or one stride).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    public static func encodingDecoding(
+        promptLength L: Int, tokens b: Int, stride s: Int, recentRatio: Double, sink: Int
+    ) throws(KVCacheError) -> StridePlan? {
+        if b >= L { return nil }
+        let bPrime = b + s >= L ? b : b + s
+        return try make(L, bPrime, s, .tokens(b), recentRatio, sink, prefixEndsBeforeIdx: false)
+    }
+
+    /// Perplexity mode (§6): every integer budget is the full cache (spec bug B5, kept as
+    /// documented behaviour); the prefix as in encoding-decoding.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    public static func perplexity(
+        promptLength L: Int, budget: Budget, stride s: Int, recentRatio: Double, sink: Int
+    ) throws(KVCacheError) -> StridePlan? {
+        guard case .fraction(let f) = budget, f < 1 else { return nil }
+        let bPrime = Int((Double(L) * f).rounded(.down)) + s
+        return try make(L, bPrime, s, budget, recentRatio, sink, prefixEndsBeforeIdx: false)
+    }
+
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    private static func make(
+        _ L: Int, _ bPrime: Int, _ s: Int, _ budget: Budget, _ recentRatio: Double, _ sink: Int,
+        prefixEndsBeforeIdx: Bool
+    ) throws(KVCacheError) -> StridePlan {
+        precondition(L >= 1 && s >= 1, "validated by KVSettings.plan")
         // idx: the largest i in [0, B′] with (L − i) % s == 0.
         // idx ≤ L always (B′ < L + s); idx = L is a plan with no eviction, not an error.
         let idx = bPrime - ((bPrime - L) % s + s) % s
         guard idx >= s else {
             // Spec bug B9: the reference breaks when idx < s. Refuse clearly instead.
-            throw KVCacheError.invalidBudget(
+            throw .cannotPlan(
                 "budget \(budget) with stride \(s) leaves \(max(idx, 0)) cached tokens for a \(L)-token prompt; "
                     + "the cache must hold at least one stride: raise the budget or lower the stride")
         }
-        let rIdx: Int
-        switch kind {
-        case .encoding: rIdx = idx - s
-        case .encodingDecoding, .perplexity: rIdx = idx % s == 0 ? s : idx % s
-        }
+        let rIdx = prefixEndsBeforeIdx ? idx - s : (idx % s == 0 ? s : idx % s)
         return StridePlan(
-            kind: kind, promptLength: L, stride: s, extendedBudget: bPrime, idx: idx, rIdx: rIdx,
+            promptLength: L, stride: s, extendedBudget: bPrime, idx: idx, rIdx: rIdx,
             recentWindow: Int((Double(bPrime) * recentRatio).rounded(.down)), sink: sink)
     }
 }

@@ -6,7 +6,7 @@ public struct TOVAPolicy: EvictionPolicy {
     public var statistics: StatisticsUse { .lastRow }
 
     public func select(_ context: EvictionContext, random: inout SplitMix64) -> [Int] {
-        let candidates = context.phase == .decode ? context.first..<context.end : context.windowedCandidates
+        let candidates = context.phase == .prefill ? context.windowedCandidates : context.first..<context.end
         return EvictionContext.smallest(context.count, of: Array(candidates)) { context.sum[$0] }
     }
 }

@@ -32,25 +32,21 @@ public struct GenerationSettings: Sendable {
     }
 }
 
-/// KV numbers of one sequence, as EasyKV prints them (`kept/total`) and more.
-public struct KVReport: Sendable, Codable, Equatable {
-    public var mode: String
-    public var policy: String
-    public var budget: String
-    public var stride: Int
+/// What one sequence's cache held, beside the settings that ran (`KVPlan.effective`).
+public struct KVUsage: Sendable, Equatable, Codable {
     public var promptTokens: Int
     /// Entries per (layer, head) right after the prompt (EasyKV's `kept` in `kept/total`).
     public var keptTokens: Int
     /// Largest entries per (layer, head) at any moment.
     public var peakSlots: Int
-    /// Peak fp32 key+value bytes over all layers and heads.
+    /// Peak key+value bytes over all layers and heads.
     public var kvBytes: Int
     /// Bytes allocated for the whole plan (keys, values, positions, statistics).
     public var allocatedBytes: Int
     public var evictions: Int
 
     enum CodingKeys: String, CodingKey {
-        case mode, policy, budget, stride, evictions
+        case evictions
         case promptTokens = "prompt_tokens"
         case keptTokens = "kept_tokens"
         case peakSlots = "peak_slots"
@@ -59,19 +55,20 @@ public struct KVReport: Sendable, Codable, Equatable {
     }
 }
 
-/// One sequence's generation as a state machine, so a batch runner can interleave many:
+/// One sequence's generation as a state machine, so a `Scheduler` can interleave many:
 /// `nextStep()` gives the tokens to forward, `consume(_:)` takes the logits back, evicts under the
 /// budget and samples. A single sequence is a batch of one.
 public final class GenerationSequence: @unchecked Sendable {
-    // @unchecked Sendable: driven by one task at a time (the runner that owns the model).
+    // @unchecked Sendable: driven by one task at a time (the scheduler that owns the model).
 
     public let prompt: [Int]
     public let settings: GenerationSettings
-    public let kvSettings: KVSettings
     public let controller: BudgetController
     public let cache: KVCache
     public private(set) var generated: [Int] = []
     public private(set) var stopReason: StopReason?
+    /// Why the sequence ended without finishing (a failed forward, non-finite logits).
+    public private(set) var failure: ModelError?
     /// Called with each generated token; return true to stop (stop strings, streaming output).
     public var onToken: ((Int) -> Bool)?
     /// Entries per (layer, head) right after the prompt.
@@ -80,7 +77,8 @@ public final class GenerationSequence: @unchecked Sendable {
     public var recordsKeptPositions = false
     /// `[layer][head]` → prompt positions kept after prefill, when `recordsKeptPositions`.
     public private(set) var keptPositions: [[[Int]]]?
-    /// Wall time of the forward steps this sequence took part in (shared steps count fully).
+    /// Model seconds attributed to this sequence: its prompt strides fully, a decode step shared
+    /// by k sequences 1/k each (so they add up to the run's model time).
     public internal(set) var prefillSeconds = 0.0
     public internal(set) var decodeSeconds = 0.0
 
@@ -89,35 +87,50 @@ public final class GenerationSequence: @unchecked Sendable {
     private let promptSteps: [Range<Int>]
     private var pending: Int?
     private var inFlight: SequenceStep?
+    /// The model's file name, for messages.
+    private let modelName: String
 
-    public init(model: LlamaModel, prompt: [Int], kv: KVSettings, generation: GenerationSettings) throws(ModelError) {
+    /// Plans the cache for `prompt` under `kv` (`KVSettings.plan`, bounded by the model's
+    /// context) and allocates it; throws, before allocating, when the plan cannot run.
+    public init(
+        model: any LanguageModel, prompt: [Int], kv: KVSettings, generation: GenerationSettings,
+        modelName: String = "the model"
+    ) throws(ModelError) {
         guard !prompt.isEmpty else { throw ModelError.invalidArgument("empty prompt") }
-        guard generation.maxNewTokens >= 1 else {
-            throw ModelError.invalidArgument("max new tokens must be at least 1")
+        let context = model.configuration.contextLength
+        guard generation.maxNewTokens >= 1, generation.maxNewTokens <= context else {
+            throw ModelError.invalidArgument(
+                "max new tokens must be between 1 and the model's context of \(context) (got \(generation.maxNewTokens))"
+            )
         }
         self.prompt = prompt
         settings = generation
-        kvSettings = kv
+        self.modelName = modelName
+        let plan: KVPlan
         do {
-            controller = try BudgetController(
-                settings: kv, promptLength: prompt.count, maxNewTokens: generation.maxNewTokens)
+            plan = try kv.plan(
+                promptLength: prompt.count, maxNewTokens: generation.maxNewTokens, contextLength: context)
         } catch {
-            throw ModelError.invalidArgument(error.description)
+            throw ModelError.kvPlan(error)
         }
-        cache = model.makeCache(capacity: controller.capacity, streamingPositions: kv.streamingPositions)
+        controller = BudgetController(plan: plan)
+        cache = model.makeCache(capacity: plan.capacity, streamingPositions: kv.streamingPositions)
         controller.prepare(cache)
-        promptSteps = controller.promptSteps
+        promptSteps = plan.promptSteps
         sampler = Sampler(generation.sampling)
     }
 
-    public var isFinished: Bool { stopReason != nil }
+    /// The cache plan: what was asked and what runs.
+    public var plan: KVPlan { controller.plan }
+
+    public var isFinished: Bool { stopReason != nil || failure != nil }
 
     /// Whether the next step is (or the step in flight was) part of the prompt.
     public var isInPrompt: Bool { nextForward < promptSteps.count }
 
     /// The next forward this sequence needs, or nil when it is finished.
     public func nextStep() -> SequenceStep? {
-        guard stopReason == nil else { return nil }
+        guard !isFinished else { return nil }
         let step: SequenceStep
         if nextForward < promptSteps.count {
             let range = promptSteps[nextForward]
@@ -154,6 +167,14 @@ public final class GenerationSequence: @unchecked Sendable {
         } else {
             controller.didForwardDecode(cache: cache)
         }
+        // NaN or infinite logits (NaN weights, a zero rope base or scaling factor) would sample
+        // token 0 or stop at once as if at EOS: report them instead.
+        guard logits.allSatisfy(\.isFinite) else {
+            failure = .nonFiniteLogits(
+                "\(modelName) produced non-finite logits (NaN or infinity) for generated token \(generated.count + 1): its weights or hyperparameters are broken"
+            )
+            return
+        }
         let token = sampler.sample(logits)
         generated.append(token)
         pending = token
@@ -170,42 +191,16 @@ public final class GenerationSequence: @unchecked Sendable {
     /// Ends the sequence early (a stop string found by the caller).
     public func finish(_ reason: StopReason) { stopReason = reason }
 
-    public var kvReport: KVReport {
-        KVReport(
-            mode: kvSettings.mode.rawValue, policy: kvSettings.policy.rawValue, budget: kvSettings.budget.description,
-            stride: kvSettings.stride, promptTokens: prompt.count, keptTokens: keptAfterPrompt,
-            peakSlots: cache.peakCount, kvBytes: cache.peakBytes, allocatedBytes: cache.bytesAllocated,
-            evictions: controller.evictions)
+    /// Ends the sequence with an error (its forward failed).
+    public func fail(_ error: ModelError) {
+        inFlight = nil
+        failure = error
     }
-}
 
-extension LlamaModel {
-    /// Runs sequences to completion in batches of at most `batchSize`: every step stacks the
-    /// active sequences' tokens into one forward (continuous batching: a finished sequence
-    /// leaves and the next waiting one joins).
-    public func run(_ sequences: [GenerationSequence], batchSize: Int = 1) throws(ModelError) {
-        var waiting = sequences[...]
-        var active: [GenerationSequence] = []
-        while true {
-            active.removeAll { $0.isFinished }
-            while active.count < max(1, batchSize), let next = waiting.popFirst() { active.append(next) }
-            if active.isEmpty { return }
-            var steps: [SequenceStep] = []
-            var owners: [GenerationSequence] = []
-            for sequence in active {
-                if let step = sequence.nextStep() {
-                    steps.append(step)
-                    owners.append(sequence)
-                }
-            }
-            if steps.isEmpty { return }
-            let start = DispatchTime.now().uptimeNanoseconds
-            let logits = try forward(steps)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            for (sequence, l) in zip(owners, logits) {
-                if sequence.isInPrompt { sequence.prefillSeconds += seconds } else { sequence.decodeSeconds += seconds }
-                sequence.consume(l)
-            }
-        }
+    /// What the cache held.
+    public var usage: KVUsage {
+        KVUsage(
+            promptTokens: prompt.count, keptTokens: keptAfterPrompt, peakSlots: cache.peakCount,
+            kvBytes: cache.peakBytes, allocatedBytes: cache.bytesAllocated, evictions: controller.evictions)
     }
 }

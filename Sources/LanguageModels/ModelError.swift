@@ -1,8 +1,11 @@
 import GGUF
+import KVCaches
+import Tokenizers
 
 /// Errors of the `LanguageModels` module; each names the file or tensor and what is wrong.
 public enum ModelError: Error, CustomStringConvertible, Sendable {
     case file(GGUFError)
+    case tokenizer(TokenizerError)
     case unsupportedArchitecture(path: String, architecture: String)
     case invalidConfiguration(path: String, String)
     case badTensor(path: String, tensor: String, String)
@@ -10,10 +13,15 @@ public enum ModelError: Error, CustomStringConvertible, Sendable {
     case modelNotFound(String)
     case contextOverflow(String)
     case invalidArgument(String)
+    /// The KV settings cannot run this prompt (`KVSettings.plan`).
+    case kvPlan(KVCacheError)
+    /// The forward pass produced NaN or infinite logits.
+    case nonFiniteLogits(String)
 
     public var description: String {
         switch self {
         case .file(let e): return e.description
+        case .tokenizer(let e): return e.description
         case .unsupportedArchitecture(let path, let arch):
             return "\(path): architecture '\(arch)' is not supported (supported: llama, mistral)"
         case .invalidConfiguration(let path, let why): return "\(path): invalid model configuration: \(why)"
@@ -23,6 +31,8 @@ public enum ModelError: Error, CustomStringConvertible, Sendable {
         case .modelNotFound(let why): return why
         case .contextOverflow(let why): return why
         case .invalidArgument(let why): return why
+        case .kvPlan(let error): return error.description
+        case .nonFiniteLogits(let why): return why
         }
     }
 }

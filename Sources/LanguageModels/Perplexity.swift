@@ -10,9 +10,11 @@ public struct PerplexityResult: Sendable, Equatable {
     public var scoredTokens: Int
     /// Entries per (layer, head) at the end (EasyKV's `kept`).
     public var keptTokens: Int
+    /// Peak key and value bytes.
+    public var kvBytes: Int
 }
 
-extension LlamaModel {
+extension LanguageModel {
     /// Perplexity of `tokens` (EASYKV-SPEC §6 `ppl` mode). With a budget that covers the text
     /// (`full`, or a budget ≥ 1.0, or any integer budget — spec §1.3) every token `1..<N` is
     /// scored given all earlier ones. Under a fractional budget the text goes through the stride
@@ -20,18 +22,18 @@ extension LlamaModel {
     /// tokens after them, as the reference does.
     public func perplexity(of tokens: [Int], kv: KVSettings) throws(ModelError) -> PerplexityResult {
         guard tokens.count >= 2 else { throw ModelError.invalidArgument("perplexity needs at least 2 tokens") }
-        var settings = kv
-        if settings.mode == .decoding || settings.mode == .auto { settings.mode = .encoding }
-        let controller: BudgetController
+        let plan: KVPlan
         do {
-            controller = try BudgetController(
-                settings: settings, promptLength: tokens.count, maxNewTokens: 0, perplexity: true)
+            plan = try kv.plan(
+                promptLength: tokens.count, maxNewTokens: 0, perplexity: true,
+                contextLength: configuration.contextLength)
         } catch {
-            throw ModelError.invalidArgument(error.description)
+            throw ModelError.kvPlan(error)
         }
-        let cache = makeCache(capacity: controller.capacity, streamingPositions: settings.streamingPositions)
+        let controller = BudgetController(plan: plan)
+        let cache = makeCache(capacity: plan.capacity, streamingPositions: kv.streamingPositions)
         controller.prepare(cache)
-        let firstScored = controller.plan?.rIdx ?? 0
+        let firstScored = plan.regime.plan?.rIdx ?? 0
         var nll = 0.0
         var scored = 0
         let vocab = configuration.vocabSize
@@ -54,7 +56,7 @@ extension LlamaModel {
         }
         return PerplexityResult(
             perplexity: exp(nll / Double(scored)), negativeLogLikelihood: nll, scoredTokens: scored,
-            keptTokens: cache.counts[0])
+            keptTokens: cache.counts[0], kvBytes: cache.peakBytes)
     }
 }
 

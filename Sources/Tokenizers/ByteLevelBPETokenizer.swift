@@ -80,14 +80,14 @@ public struct ByteLevelBPETokenizer: Tokenizer {
 
     public func pieceBytes(_ id: Int) -> ArraySlice<UInt8> { pieces[id] }
 
-    public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int] {
+    public func encode(_ text: String, addSpecial: Bool, special: SpecialTokenParsing) -> [Int] {
         var output: [Int] = []
         output.reserveCapacity(text.utf8.count / 3 + 2)
         if addSpecial, vocabulary.addBOS, let bos = vocabulary.bosID { output.append(bos) }
         var text = text
         text.withUTF8 { bytes in
             var session = Session()
-            for fragment in specialTokens.fragments(bytes, parseSpecial: parseSpecial) {
+            for fragment in specialTokens.fragments(bytes, special) {
                 switch fragment {
                 case .special(let id): output.append(id)
                 case .text(let range): encodeText(UnsafeBufferPointer(rebasing: bytes[range]), &session, into: &output)

@@ -83,13 +83,13 @@ public struct SentencePieceTokenizer: Tokenizer {
 
     public func pieceBytes(_ id: Int) -> ArraySlice<UInt8> { pieces[id] }
 
-    public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int] {
+    public func encode(_ text: String, addSpecial: Bool, special: SpecialTokenParsing) -> [Int] {
         var output: [Int] = []
         if addSpecial, vocabulary.addBOS, let bos = vocabulary.bosID { output.append(bos) }
         var text = text
         text.withUTF8 { bytes in
             var w = Workspace()
-            for fragment in specialTokens.fragments(bytes, parseSpecial: parseSpecial) {
+            for fragment in specialTokens.fragments(bytes, special) {
                 switch fragment {
                 case .special(let id): output.append(id)
                 case .text(let range):

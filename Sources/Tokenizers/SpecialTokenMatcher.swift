@@ -41,8 +41,23 @@ struct SpecialTokenMatcher: Sendable {
 
     var isEmpty: Bool { candidates.isEmpty }
 
+    /// Whether a control token may occupy `range`.
+    static func allows(_ special: SpecialTokenParsing, _ range: Range<Int>) -> Bool {
+        switch special {
+        case .none: return false
+        case .all: return true
+        case .outside(let literal): return !literal.contains { $0.overlaps(range) }
+        }
+    }
+
     /// Splits `bytes` into text and special-token fragments, in order.
     func fragments(_ bytes: UnsafeBufferPointer<UInt8>, parseSpecial: Bool) -> [Fragment] {
+        fragments(bytes, parseSpecial ? .all : .none)
+    }
+
+    /// Splits `bytes` into text and special-token fragments, in order; control tokens are found
+    /// only where `special` allows (user-defined tokens everywhere).
+    func fragments(_ bytes: UnsafeBufferPointer<UInt8>, _ special: SpecialTokenParsing) -> [Fragment] {
         let n = bytes.count
         guard n > 0 else { return [] }
         // Every occurrence of every candidate: (start, candidate index).
@@ -53,7 +68,8 @@ struct SpecialTokenMatcher: Sendable {
                 if list.isEmpty { continue }
                 for ci in list {
                     let c = candidates[ci]
-                    guard parseSpecial || c.alwaysMatched, c.bytes.count <= n - i else { continue }
+                    guard c.bytes.count <= n - i, c.alwaysMatched || Self.allows(special, i..<(i + c.bytes.count))
+                    else { continue }
                     var k = 1
                     while k < c.bytes.count, bytes[i + k] == c.bytes[k] { k += 1 }
                     if k == c.bytes.count { occurrences.append((i, ci)) }

@@ -11,9 +11,9 @@ public protocol Tokenizer: Sendable {
     /// Token ids for `text`.
     /// - Parameters:
     ///   - addSpecial: add BOS/EOS where the model asks for them (`add_bos_token`, `add_eos_token`).
-    ///   - parseSpecial: turn special-token text such as `<|im_start|>` into its token; when
-    ///     false, only user-defined tokens are matched and control-token text is ordinary text.
-    func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int]
+    ///   - special: where special-token text such as `<|im_start|>` becomes its token; elsewhere
+    ///     only user-defined tokens are matched and control-token text is ordinary text.
+    func encode(_ text: String, addSpecial: Bool, special: SpecialTokenParsing) -> [Int]
 
     /// The bytes token `id` stands for in decoded text; empty for ids outside the vocabulary.
     func pieceBytes(_ id: Int) -> ArraySlice<UInt8>
@@ -23,7 +23,23 @@ public protocol Tokenizer: Sendable {
     var removesLeadingSpace: Bool { get }
 }
 
+/// Where an encoding turns special-token text into special tokens.
+public enum SpecialTokenParsing: Sendable, Equatable {
+    /// Nowhere: control-token text is ordinary text.
+    case none
+    /// Everywhere.
+    case all
+    /// Everywhere but inside these UTF-8 byte ranges (text that came from inputs, spliced into a
+    /// template): a token must lie wholly outside them.
+    case outside([Range<Int>])
+}
+
 extension Tokenizer {
+    /// Token ids for `text`, special-token text parsed everywhere or nowhere.
+    public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int] {
+        encode(text, addSpecial: addSpecial, special: parseSpecial ? .all : .none)
+    }
+
     /// Token ids for `text`, adding BOS/EOS as the model asks and matching special-token text.
     public func encode(_ text: String) -> [Int] { encode(text, addSpecial: true, parseSpecial: true) }
 

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Evaluation
 import Foundation
-import GGUF
-import Kernels
+import Ingestion
+import KVCaches
 import LanguageModels
 import Tokenizers
 
@@ -40,21 +40,19 @@ struct EvalCommand: ParsableCommand {
         @Flag(help: "No progress on stderr.")
         var quiet = false
 
-        func grid() throws -> KVGrid {
-            do { return try KVGrid(policies: policies, budgets: budgets, strides: strides) } catch {
+        /// The full cache, then every policy × budget × stride (`KVSettings.evaluationGrid`).
+        func grid() throws -> [KVSettings] {
+            do {
+                return try KVSettings.evaluationGrid(policies: policies, budgets: budgets, strides: strides, seed: seed)
+            } catch {
                 throw ValidationError(error.description)
             }
         }
 
-        /// The model and its tokenizer.
-        func load() throws -> (model: LlamaModel, tokenizer: any Tokenizer, path: String) {
-            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
-            Parallel.configure(threads: threads)
-            let path = try modelOptions.resolvedPath()
-            return try CLI.report {
-                let file = try GGUFFile(path: path)
-                return (try LlamaModel(file: file), try AutoTokenizer.load(from: file), path)
-            }
+        /// The model, its tokenizer and chat template, and its path for reports.
+        func load() throws -> (loaded: LoadedModel, path: String) {
+            let loaded = try modelOptions.load(threads: threads)
+            return (loaded, try modelOptions.resolvedPath())
         }
 
         func progress(_ label: String, total: Int) -> EvaluationProgress {
@@ -114,17 +112,16 @@ struct EvalCommand: ParsableCommand {
             let depthList = try Self.list(depths, "--depths", Double.init)
             var haystackText: String?
             if let haystack {
-                guard let data = FileManager.default.contents(atPath: haystack) else {
-                    throw ValidationError("--haystack \(haystack): cannot read the file")
+                do { haystackText = String(decoding: try BoundedInput.read(haystack), as: UTF8.self) } catch {
+                    throw ValidationError("--haystack \(error)")
                 }
-                haystackText = String(decoding: data, as: UTF8.self)
             }
-            let (model, tokenizer, path) = try options.load()
+            let (loaded, path) = try options.load()
             let settings = PasskeyEvaluation.Settings(
                 lengths: lengthList, depths: depthList, keys: keys, seed: options.seed, maxNewTokens: maxTokens,
                 batchSize: batchSize, grid: grid, haystack: haystackText)
             let evaluation = try CLI.report {
-                try PasskeyEvaluation(model: model, tokenizer: tokenizer, settings: settings)
+                try PasskeyEvaluation(loaded: loaded, settings: settings)
             }
             let progress = options.progress("passkey", total: evaluation.caseCount)
             let json = options.json
@@ -158,7 +155,7 @@ struct EvalCommand: ParsableCommand {
         @Argument(help: "Text files, or .jsonl files of {\"id\", \"text\", \"reference\"?}.")
         var documents: [String]
 
-        @Option(help: "The user message; {document} stands for the text.")
+        @Option(help: "The user message; {document} stands for the text (which never becomes a control token).")
         var template = FidelityEvaluation.defaultTemplate
 
         @Flag(name: .customLong("no-chat-template"), help: "Do not wrap the message in the model's chat template.")
@@ -177,15 +174,12 @@ struct EvalCommand: ParsableCommand {
             let grid = try options.grid()
             let docs = try CLI.report { try FidelityDocument.load(paths: documents) }
             guard !docs.isEmpty else { throw ValidationError("no documents given") }
-            let (model, tokenizer, path) = try options.load()
+            let (loaded, path) = try options.load()
             let settings = FidelityEvaluation.Settings(
                 template: template, useChatTemplate: !noChatTemplate, maxNewTokens: maxTokens, batchSize: batchSize,
-                grid: grid,
-                seed: options.seed, useStemmer: stemmer)
-            let evaluation = try CLI.report {
-                try FidelityEvaluation(model: model, tokenizer: tokenizer, settings: settings)
-            }
-            let progress = options.progress("fidelity", total: docs.count * grid.configurations.count)
+                grid: grid, useStemmer: stemmer)
+            let evaluation = try CLI.report { try FidelityEvaluation(loaded: loaded, settings: settings) }
+            let progress = options.progress("fidelity", total: docs.count * grid.count)
             let json = options.json
             let results = try CLI.report {
                 try evaluation.run(docs, progress: progress) { batch in
@@ -215,16 +209,15 @@ struct EvalCommand: ParsableCommand {
 
         func run() throws {
             let grid = try options.grid()
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("--file \(file): cannot read the file")
-            }
-            let (model, tokenizer, path) = try options.load()
+            let data: [UInt8]
+            do { data = try BoundedInput.read(file) } catch { throw ValidationError("--file \(error)") }
+            let (loaded, path) = try options.load()
             let ids = try CLI.report {
                 try PerplexityEvaluation.tokens(
-                    of: String(decoding: data, as: UTF8.self), count: tokens, tokenizer: tokenizer, source: file)
+                    of: String(decoding: data, as: UTF8.self), count: tokens, tokenizer: loaded.tokenizer, source: file)
             }
-            let evaluation = PerplexityEvaluation(model: model, grid: grid, seed: options.seed)
-            let progress = options.progress("ppl", total: evaluation.configurations.count)
+            let evaluation = PerplexityEvaluation(model: loaded.model, grid: grid)
+            let progress = options.progress("ppl", total: evaluation.settings.count)
             let report = try CLI.report { try evaluation.run(ids, progress: progress) }
             if options.json { CLI.writeOut(try CLI.json(report) + "\n") }
             options.summary(EvaluationReport.perplexityTable(report))

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import GGUF
+import Ingestion
 import KVCaches
-import Kernels
 import LanguageModels
 import Tokenizers
 
@@ -17,7 +16,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "The prompt text.")
     var prompt: String?
 
-    @Option(name: .customLong("prompt-file"), help: "Read the prompt from a file (- for standard input).")
+    @Option(
+        name: .customLong("prompt-file"),
+        help: "Read the prompt from a file, a pipe, or - for standard input (at most 16 MiB).")
     var promptFile: String?
 
     @Flag(help: "Apply the model's chat template (the default when it has one).")
@@ -29,7 +30,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "System prompt for --chat.")
     var system: String?
 
-    @Option(name: .customLong("max-tokens"), help: "Most tokens to generate.")
+    @Option(name: .customLong("max-tokens"), help: "Most tokens to generate (at most the model's context).")
     var maxTokens: Int = 256
 
     @Option(help: "Sampling temperature; 0 is greedy.")
@@ -68,75 +69,56 @@ struct GenerateCommand: ParsableCommand {
         }
         guard !(chat && raw) else { throw ValidationError("--chat and --raw exclude each other") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1 (got \(maxTokens))") }
-        guard temperature >= 0 else { throw ValidationError("--temperature must not be negative (got \(temperature))") }
+        guard temperature >= 0, temperature.isFinite else {
+            throw ValidationError("--temperature must be a number ≥ 0 (got \(temperature))")
+        }
         guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1] (got \(topP))") }
         guard topK >= 0 else { throw ValidationError("--top-k must not be negative (got \(topK))") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        if let ntkLength, ntkLength < 1 { throw ValidationError("--ntk-length must be at least 1 (got \(ntkLength))") }
     }
 
     func run() throws {
-        Parallel.configure(threads: threads)
         let kv = try kvOptions.settings()
-        let text: String
-        if let promptFile {
-            // FileHandle reads pipes and process substitutions too; "-" is standard input.
-            let handle = promptFile == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: promptFile)
-            guard let handle, let data = try? handle.readToEnd() else {
-                throw ValidationError("--prompt-file \(promptFile): cannot read the file")
-            }
-            text = String(decoding: data, as: UTF8.self)
-        } else {
-            text = prompt ?? ""
+        let text = try promptText()
+        let loaded = try modelOptions.load(threads: threads, LoadOptions(ntkLength: ntkLength))
+        let context = loaded.model.configuration.contextLength
+        guard maxTokens <= context else {
+            throw ValidationError("--max-tokens \(maxTokens) exceeds the model's context of \(context) tokens")
         }
-        let path = try modelOptions.resolvedPath()
-        let loaded = try CLI.report { () throws -> (LlamaModel, any Tokenizer, [Int]) in
-            let file = try GGUFFile(path: path)
-            let tokenizer = try AutoTokenizer.load(from: file)
-            let model = try LlamaModel(file: file, options: LoadOptions(ntkLength: ntkLength))
-            let template = file[GGUFKeys.chatTemplate] == nil ? nil : try ChatTemplate(file: file, tokenizer: tokenizer)
-            if chat && template == nil {
-                throw ValidationError("\(path) has no chat template; use --raw")
+        let ids = try CLI.report { () throws -> [Int] in
+            if raw || (!chat && loaded.chatTemplate == nil) {
+                return loaded.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
             }
-            let ids: [Int]
-            if let template, !raw {
-                var messages: [ChatMessage] = []
-                if let system { messages.append(.system(system)) }
-                messages.append(.user(text))
-                ids = try template.encode(messages, with: tokenizer)
-            } else {
-                ids = tokenizer.encode(text, addSpecial: true, parseSpecial: true)
-            }
-            return (model, tokenizer, ids)
+            let builder = PromptBuilder(
+                tokenizer: loaded.tokenizer, chat: try loaded.requireChatTemplate(), system: system)
+            return try builder.encode("{prompt}", ["prompt": text])
         }
-        let (model, tokenizer, ids) = loaded
         guard !ids.isEmpty else { throw ValidationError("the prompt is empty after tokenization") }
-        let context = model.configuration.contextLength
-        if ids.count + maxTokens > context {
+        if ids.count + maxTokens > context && !kv.isFull {
             CLI.warn(
-                "prompt (\(ids.count) tokens) + --max-tokens (\(maxTokens)) exceeds the model's context length \(context)"
+                "prompt (\(ids.count) tokens) + --max-tokens (\(maxTokens)) go past the model's context of \(context): positions beyond it were not trained"
             )
         }
         let generation = GenerationSettings(
             maxNewTokens: maxTokens,
             sampling: SamplingSettings(temperature: temperature, topP: topP, topK: topK, seed: seed),
-            stopTokenIDs: tokenizer.endOfTurnIDs, ignoreStopTokens: ignoreEOS)
+            stopTokenIDs: loaded.stopTokenIDs, ignoreStopTokens: ignoreEOS)
         let sequence = try CLI.report {
-            try GenerationSequence(model: model, prompt: ids, kv: kv, generation: generation)
+            try GenerationSequence(
+                model: loaded.model, prompt: ids, kv: kv, generation: generation, modelName: loaded.name)
         }
+        if let fallback = sequence.plan.fallback { CLI.warn(fallback) }
         sequence.recordsKeptPositions = dumpKept != nil
-        var decoder = tokenizer.makeStreamingDecoder(skipSpecial: true)
-        var stopper = StopStrings(stops)
-        var output = ""
+        var stopper = StopStrings(stops, tokenizer: loaded.tokenizer)
         let streaming = !json
         sequence.onToken = { id in
-            let piece = stopper.push(decoder.push(id))
-            output += piece
+            let piece = stopper.push(token: id)
             if streaming { CLI.writeOut(piece) }
             return stopper.stopped
         }
-        try CLI.report { try model.run([sequence]) }
-        let tail = stopper.push(decoder.finish()) + stopper.finish()
-        output += tail
+        Scheduler(model: loaded.model, batchSize: 1).run([sequence])
+        if let failure = sequence.failure { try CLI.report { throw failure } }
+        let tail = stopper.finish()
         if streaming { CLI.writeOut(tail + "\n") }
 
         if let dumpKept, let kept = sequence.keptPositions {
@@ -148,23 +130,31 @@ struct GenerateCommand: ParsableCommand {
                 throw ValidationError("--dump-kept \(dumpKept): cannot write the file")
             }
         }
-        let report = sequence.kvReport
-        let decodeTokens = max(sequence.generated.count - 1, 0)
+        let usage = sequence.usage
         if json {
+            let decodeTokens = max(sequence.generated.count - 1, 0)
             let result = GenerateResult(
-                promptTokens: ids.count, ids: sequence.generated, text: output,
+                promptTokens: ids.count, ids: sequence.generated, text: stopper.text,
                 stopReason: sequence.stopReason?.rawValue ?? StopReason.maxTokens.rawValue,
                 timings: .init(
                     prefillSeconds: sequence.prefillSeconds, decodeSeconds: sequence.decodeSeconds,
                     prefillTokensPerSecond: Double(ids.count) / max(sequence.prefillSeconds, 1e-9),
                     decodeTokensPerSecond: Double(decodeTokens) / max(sequence.decodeSeconds, 1e-9)),
-                kv: report)
+                kv: GenerateResult.KV(settings: sequence.plan.effective, usage: usage))
             print(try CLI.json(result))
-        } else if kv.mode != .full {
+        } else if sequence.plan.regime != .full {
             CLI.warn(
-                "KV cache: \(report.keptTokens)/\(report.promptTokens) prompt tokens kept, peak \(report.peakSlots) slots, \(report.kvBytes) bytes",
+                "KV cache: \(usage.keptTokens)/\(usage.promptTokens) prompt tokens kept, peak \(usage.peakSlots) slots, \(usage.kvBytes) bytes",
                 prefix: "")
         }
+    }
+
+    /// The prompt: `--prompt`, or `--prompt-file` (a file, a pipe, or `-`), bounded in size.
+    private func promptText() throws -> String {
+        guard let promptFile else { return prompt ?? "" }
+        let bytes: [UInt8]
+        do { bytes = try BoundedInput.read(promptFile) } catch { throw ValidationError("--prompt-file \(error)") }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
@@ -182,12 +172,35 @@ struct GenerateResult: Encodable {
             case decodeTokensPerSecond = "decode_tok_s"
         }
     }
+
+    /// What ran and what the cache held.
+    struct KV: Encodable {
+        var settings: KVSettings
+        var usage: KVUsage
+
+        enum CodingKeys: String, CodingKey {
+            case mode, policy, budget, stride
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(settings.mode.rawValue, forKey: .mode)
+            try c.encode(settings.policy.rawValue, forKey: .policy)
+            switch settings.budget {
+            case .fraction(let f): try c.encode(f, forKey: .budget)
+            case .tokens(let t): try c.encode(t, forKey: .budget)
+            }
+            try c.encode(settings.stride, forKey: .stride)
+            try usage.encode(to: encoder)
+        }
+    }
+
     var promptTokens: Int
     var ids: [Int]
     var text: String
     var stopReason: String
     var timings: Timings
-    var kv: KVReport
+    var kv: KV
     enum CodingKeys: String, CodingKey {
         case promptTokens = "prompt_tokens"
         case ids, text, timings, kv

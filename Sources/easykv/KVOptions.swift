@@ -1,13 +1,22 @@
 import ArgumentParser
 import KVCaches
 
-/// The KV-budget flags shared by `generate` and the evaluation commands (issue 5).
+extension KVMode: ExpressibleByArgument {}
+
+extension Budget: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+/// The KV-budget flags of `generate` (issue 5), read into the one settings type.
 struct KVOptions: ParsableArguments {
     @Option(name: .customLong("kv-mode"), help: "full | encoding | decoding | auto.")
-    var mode: String = "full"
+    var mode: KVMode = .full
 
-    @Option(help: "A fraction of the prompt in (0,1) (encoding), or a token count (decoding, auto, encoding).")
-    var budget: String?
+    @Option(
+        help: ArgumentHelp(
+            "A fraction of the prompt (0.5, 1.0) or a token count (512).",
+            discussion: "encoding takes either; decoding and auto take a token count."))
+    var budget: Budget?
 
     @Option(help: "Prefill chunk size in tokens.")
     var stride: Int = 512
@@ -32,30 +41,17 @@ struct KVOptions: ParsableArguments {
     @Option(name: .customLong("kv-seed"), help: "Seed of the random policy.")
     var kvSeed: UInt64 = 0
 
-    /// The validated settings; errors name the flag.
+    /// The validated settings; errors name the flag. What depends on the prompt (the stride plan)
+    /// and on the model (its context) is checked when the prompt is planned.
     func settings() throws -> KVSettings {
-        guard let mode = KVMode(rawValue: mode) else {
-            throw ValidationError(
-                "--kv-mode '\(self.mode)' is not one of \(KVMode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        var parsedBudget = Budget.fraction(1)
-        if let budget {
-            guard let b = Budget(budget) else {
-                throw ValidationError("--budget '\(budget)' is not a positive fraction or token count")
-            }
-            parsedBudget = b
-        } else if mode != .full {
-            throw ValidationError("--kv-mode \(mode.rawValue) needs --budget")
-        }
-        guard stride >= 1 else { throw ValidationError("--stride must be at least 1 (got \(stride))") }
-        guard sink >= 0 else { throw ValidationError("--sink must not be negative (got \(sink))") }
-        guard recentRatio >= 0, recentRatio < 1 else {
-            throw ValidationError("--recent-ratio must be in [0, 1) (got \(recentRatio))")
-        }
+        if budget == nil && mode != .full { throw ValidationError("--kv-mode \(mode.rawValue) needs --budget") }
         let policyName: PolicyName
         do { policyName = try PolicyName.named(policy) } catch { throw ValidationError("--policy: \(error)") }
-        return KVSettings(
-            mode: mode, budget: parsedBudget, stride: stride, policy: policyName, sink: sink, recentRatio: recentRatio,
-            keepAttention: keepAttention, streamingPositions: streamingPositions, seed: kvSeed)
+        let kv = KVSettings(
+            mode: mode, budget: budget ?? .fraction(1), stride: stride, policy: policyName, sink: sink,
+            recentRatio: recentRatio, keepAttention: keepAttention, streamingPositions: streamingPositions, seed: kvSeed
+        )
+        do { try kv.validate() } catch { throw ValidationError(error.description) }
+        return kv
     }
 }

@@ -10,7 +10,7 @@ import Testing
             id: "dir/a \"b\".txt", index: 3, source: "in/dir/a \"b\".txt", title: "Tab\there", task: "answer",
             question: "Why?\nReally?", output: status == .ok ? "Line 1\nLine 2 \u{2028} \u{1}" : nil, status: status,
             error: status == .ok ? nil : "in/x: no text found", errorKind: status == .ok ? nil : "empty_document",
-            model: "m.gguf", kvMode: "encoding", policy: "roco", budget: BudgetNumber(.fraction(0.5)), stride: 512,
+            model: "m.gguf", kvMode: "encoding", policy: "roco", budget: .fraction(0.5), stride: 512,
             promptTokens: 1200, kvTokensKept: 700, generatedTokens: 42, stopReason: "eos", longDocuments: "map_reduce",
             truncated: false, chunks: 3, levels: 2,
             timings: .init(fetch: 0.123456, extract: 0.01, prefill: 1.5, decode: 2.25))
@@ -59,13 +59,19 @@ import Testing
                 #""output":null,"status":"error","error":"in/x: no text found","error_kind":"empty_document""#))
     }
 
+    /// A fraction keeps its decimal point (1.0 is the whole prompt, 1 is one token); the full
+    /// cache has no budget.
     @Test func budgetsKeepTheirKind() throws {
-        #expect(BudgetNumber(.tokens(1)).text == "1")
-        #expect(BudgetNumber(.fraction(1)).text == "1.0")
         var r = Self.sample()
-        r.budget = BudgetNumber(.tokens(300))
+        r.budget = .tokens(300)
         #expect(r.jsonLine.contains(#""budget":300,"#))
-        let decoded = try JSONDecoder().decode(OutputRecord.self, from: Data(r.jsonLine.utf8))
-        #expect(decoded.budget.text == "300")
+        #expect(try JSONDecoder().decode(OutputRecord.self, from: Data(r.jsonLine.utf8)).budget == .tokens(300))
+        r.budget = .fraction(1)
+        #expect(r.jsonLine.contains(#""budget":1.0,"#))
+        r.budget = .tokens(1)
+        #expect(r.jsonLine.contains(#""budget":1,"#))
+        r.budget = nil
+        #expect(r.jsonLine.contains(#""budget":null,"#))
+        #expect(try JSONDecoder().decode(OutputRecord.self, from: Data(r.jsonLine.utf8)).budget == nil)
     }
 }

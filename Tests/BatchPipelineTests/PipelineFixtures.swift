@@ -11,7 +11,16 @@ import Testing
 /// Paths, documents and pipelines for the tests.
 enum PipelineFixtures {
     static let repository = TestModel.repositoryRoot
+    /// The shipped SmolLM2 (for the few tests that need real weights).
     static let modelPath = TestModel.path ?? repository + "/models/" + TestModel.fileName
+
+    /// The model lines of a pipeline file: the tiny model (milliseconds; outputs are noise) with
+    /// a chat template of its own, or the shipped SmolLM2.
+    static func modelYAML(real: Bool) -> String {
+        real
+            ? "model: \(modelPath)"
+            : "model: \(TinyModel.path)\nprompt: {chat_template: \"\(TinyModel.chatTemplate.replacing("\n", with: "\\n"))\"}"
+    }
 
     /// Paragraphs of real prose (the GPL text shipped in input/), for documents of chosen sizes.
     static let paragraphs: [String] = {
@@ -88,12 +97,15 @@ enum PipelineFixtures {
         return ["empty.txt", "garbage.bin", "lolz.xml", "paper.pdf"]
     }
 
-    /// A small, fast pipeline: short generations, eviction on (stride 64, budget 0.5).
-    static func spec(input: [String], output: String, batchSize: Int = 4, maxTokens: Int = 6) throws -> PipelineSpec {
+    /// A small, fast pipeline: short generations, eviction on (stride 64, budget 0.5); the tiny
+    /// model unless `real`.
+    static func spec(input: [String], output: String, batchSize: Int = 4, maxTokens: Int = 6, real: Bool = false)
+        throws -> PipelineSpec
+    {
         try PipelineSpec.parse(
             yaml: """
                 task: summarize
-                model: \(modelPath)
+                \(modelYAML(real: real))
                 generation: {max_tokens: \(maxTokens)}
                 kv: {mode: encoding, budget: 0.5, stride: 64, policy: roco}
                 chunking: {chunk_tokens: 256, overlap_tokens: 16, max_prompt_tokens: 1024}

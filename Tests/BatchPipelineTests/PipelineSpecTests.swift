@@ -79,7 +79,7 @@ import Testing
         #expect(
             spec.generation
                 == GenerationSpec(maxTokens: 7, temperature: 0.5, topP: 0.9, topK: 40, seed: 3, stop: ["###"]))
-        #expect(spec.kv.settings.mode == .auto)
+        #expect(spec.kv.mode == .auto)
         #expect(spec.kv.budget == .tokens(300))
         #expect(spec.kv.policy == .roco)  // alias
         #expect(spec.kv.stride == 64 && spec.kv.sink == 2 && spec.kv.recentRatio == 0.2)
@@ -103,7 +103,7 @@ import Testing
         let e = error("kv:\n  mode: encoding\n  window: 3\n")
         #expect(
             e
-                == "p.yaml:3: kv.window: unknown key 'window'; valid keys here: mode, budget, stride, policy, sink, recent_ratio"
+                == "p.yaml:3: kv.window: unknown key 'window'; valid keys here: mode, budget, stride, policy, sink, recent_ratio, keep_attention, streaming_positions, seed"
         )
     }
 
@@ -116,7 +116,7 @@ import Testing
         #expect(error("input:\n  hidden: maybe") == "p.yaml:2: input.hidden: expected true or false, got 'maybe'")
         #expect(
             error("kv: 3")
-                == "p.yaml:1: kv: expected a mapping with keys mode, budget, stride, policy, sink, recent_ratio, got '3'"
+                == "p.yaml:1: kv: expected a mapping with keys mode, budget, stride, policy, sink, recent_ratio, keep_attention, streaming_positions, seed, got '3'"
         )
         #expect(error("questions: {a: 1}") == "p.yaml:1: questions: expected a list of strings, got a mapping")
         #expect(
@@ -138,11 +138,35 @@ import Testing
             policy
                 == "p.yaml:2: kv.policy: unknown policy 'lru' (valid: \(PolicyName.allCases.map(\.rawValue).joined(separator: ", ")))"
         )
-        // A fraction in decoding mode is refused by the budget arithmetic, at load time.
+        // A fraction in decoding mode is refused by the settings' own check, at load time.
         let mismatch = error("kv:\n  mode: decoding\n  budget: 0.5")
         #expect(
-            mismatch?.hasPrefix("p.yaml:3: kv.budget: decoding mode needs an integer budget") == true,
+            mismatch == "p.yaml:3: kv.budget: decoding mode needs a token count (generated tokens kept), got 0.5",
             "\(mismatch ?? "")")
+        // A policy that cannot compress a prompt, named by its key.
+        #expect(
+            error("kv:\n  mode: encoding\n  policy: h2o_head_decay_avg_std")?.hasPrefix(
+                "p.yaml:3: kv.policy: 'h2o_head_decay_avg_std' evicts generated tokens only") == true)
+    }
+
+    /// Budgets follow the YAML type (issue 16 §15): an integer in any YAML notation is a token
+    /// count, a float a fraction; validation needs no prompt, so a budget far beyond any context
+    /// is refused and one that works for short prompts is not.
+    @Test func budgetsFollowTheYAMLType() throws {
+        func budget(_ text: String) throws -> Budget {
+            try PipelineSpec.parse(yaml: "kv: {budget: \(text)}", origin: "p.yaml").kv.budget
+        }
+        #expect(try budget("0x10") == .tokens(16))
+        #expect(try budget("512") == .tokens(512))
+        #expect(try budget("1.0") == .fraction(1))
+        #expect(try budget("0.25") == .fraction(0.25))
+        #expect(try budget("1e-1") == .fraction(0.1))
+        #expect(error("kv: {budget: .inf}")?.hasPrefix("p.yaml:1: kv.budget: '.inf' is not a budget") == true)
+        #expect(
+            error("kv: {mode: decoding, budget: 9223372036854775807}")
+                == "p.yaml:1: kv.budget: 9223372036854775807 tokens exceeds \(KVSettings.maximumTokens) tokens")
+        // A budget below one stride of a long prompt is a per-prompt matter, not a file error.
+        #expect(error("kv: {budget: 0.01, stride: 512}") == nil)
     }
 
     @Test func promptsNeedTheirPlaceholders() {
@@ -222,7 +246,7 @@ import Testing
     @Test func setErrorsNameTheFlag() {
         #expect(
             error("", ["kv.bugdet=0.3"])
-                == "--set kv.bugdet=0.3: kv.bugdet: unknown key 'bugdet' (did you mean 'budget'?); valid keys here: mode, budget, stride, policy, sink, recent_ratio"
+                == "--set kv.bugdet=0.3: kv.bugdet: unknown key 'bugdet' (did you mean 'budget'?); valid keys here: mode, budget, stride, policy, sink, recent_ratio, keep_attention, streaming_positions, seed"
         )
         #expect(error("", ["batch_size=lots"]) == "--set batch_size=lots: batch_size: expected an integer, got 'lots'")
         #expect(error("", ["kv.budget=0"])?.hasPrefix("--set kv.budget=0: kv.budget: '0' is not a budget") == true)
@@ -247,6 +271,7 @@ import Testing
         // The same budget/mode check as in a file, naming the flag.
         let e = error("kv: {mode: decoding, budget: 100}", ["kv.budget=0.5"])
         #expect(
-            e?.hasPrefix("--set kv.budget=0.5: kv.budget: decoding mode needs an integer budget") == true, "\(e ?? "")")
+            e == "--set kv.budget=0.5: kv.budget: decoding mode needs a token count (generated tokens kept), got 0.5",
+            "\(e ?? "")")
     }
 }

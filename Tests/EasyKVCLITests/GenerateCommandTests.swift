@@ -48,8 +48,11 @@ import Testing
     @Test(arguments: [
         (["--policy", "h2o"], "unknown policy 'h2o'"),
         (["--kv-mode", "encoding"], "needs --budget"),
-        (["--kv-mode", "encoding", "--budget", "abc"], "--budget 'abc'"),
-        (["--kv-mode", "sideways", "--budget", "0.5"], "--kv-mode 'sideways'"),
+        (["--kv-mode", "encoding", "--budget", "abc"], "'abc' is invalid for '--budget"),
+        (["--kv-mode", "encoding", "--budget", "0x10"], "'0x10' is invalid for '--budget"),
+        (["--kv-mode", "sideways", "--budget", "0.5"], "'sideways' is invalid for '--kv-mode"),
+        (["--kv-mode", "decoding", "--budget", "9223372036854775807"], "--budget: 9223372036854775807 tokens exceeds"),
+        (["--kv-mode", "decoding", "--budget", "0.5"], "--budget: decoding mode needs a token count"),
         (["--top-p", "0"], "--top-p"),
         (["--model", "/nonexistent/model.gguf"], "/nonexistent/model.gguf"),
     ])

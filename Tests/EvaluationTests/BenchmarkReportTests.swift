@@ -9,11 +9,10 @@ import Testing
 struct BenchmarkReportTests {
     static func measurement(_ tokensPerSecond: Double, kept: Int = 0) throws -> BenchmarkMeasurement {
         let kv = try JSONDecoder().decode(
-            KVReport.self,
+            KVUsage.self,
             from: Data(
                 """
-                {"mode": "full", "policy": "roco", "budget": "1", "stride": 512, "prompt_tokens": \(kept),
-                 "kept_tokens": \(kept), "peak_slots": \(kept), "kv_bytes": \(kept * 1000),
+                {"prompt_tokens": \(kept), "kept_tokens": \(kept), "peak_slots": \(kept), "kv_bytes": \(kept * 1000),
                  "allocated_bytes": \(kept * 1200), "evictions": 0}
                 """.utf8))
         return BenchmarkMeasurement(tokensPerSecond: tokensPerSecond, seconds: 1, kv: kv)

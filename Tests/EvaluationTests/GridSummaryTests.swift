@@ -1,3 +1,4 @@
+import KVCaches
 import Testing
 
 @testable import Evaluation
@@ -48,10 +49,11 @@ struct GridSummaryTests {
             -> PasskeyResult
         {
             PasskeyResult(
-                id: id, length: length, promptTokens: length + 5, depth: depth, key: "12345", policy: policy,
-                budget: budget,
-                stride: 64, keptTokens: 10, answer: correct ? "12345" : "1", correct: correct, generatedTokens: 4,
-                error: nil)
+                id: id, length: length, promptTokens: length + 5, depth: depth, key: "12345",
+                kv: policy == "full"
+                    ? .full(stride: 64) : .encoding(policy: .roco, budget: .fraction(budget), stride: 64),
+                keptTokens: 10, answer: correct ? "12345" : "1", correct: correct, generatedTokens: 4, seconds: 1,
+                kvBytes: 100, error: nil)
         }
         let results = [
             result("a", 1000, 0.1, "full", 1, true), result("a", 1000, 0.1, "roco", 0.5, true),

@@ -92,15 +92,16 @@ struct PerplexityEvaluationTests {
         // No BOS, one token per letter.
         #expect(tokens == Self.text.prefix(n).map { Int($0.asciiValue! - UInt8(ascii: "a")) })
 
-        let grid = try KVGrid(policies: "recency,h2o_head,tova,roco,random", budgets: "0.5,0.25", strides: "4")
-        let evaluation = PerplexityEvaluation(model: model, grid: grid, seed: 3)
+        let grid = try KVSettings.evaluationGrid(
+            policies: "recency,h2o_head,tova,roco,random", budgets: "0.5,0.25", strides: "4", seed: 3)
+        let evaluation = PerplexityEvaluation(model: model, grid: grid)
         let report = try evaluation.run(tokens)
         #expect(report.tokens == n)
         // full, full at each of 2 budgets (same scored tokens), 5 policies × 2 budgets.
         #expect(report.results.count == 1 + 2 + 10)
 
         let full = try #require(report.results.first)
-        #expect(full.policy == "full" && full.budget == 1 && full.scoredTokens == n - 1 && full.keptTokens == n)
+        #expect(full.policy == "full" && full.fraction == 1 && full.scoredTokens == n - 1 && full.keptTokens == n)
         let expectedFull = BigramModel.perplexity(tokens, scored: 0..<(n - 1))
         #expect(abs(full.ppl - expectedFull) < 1e-6, "full: \(full.ppl) vs \(expectedFull)")
         #expect(abs(full.ppl - exp(full.negativeLogLikelihood / Double(full.scoredTokens))) < 1e-12)
@@ -108,16 +109,15 @@ struct PerplexityEvaluationTests {
         for row in report.results.dropFirst() {
             // Budgeted runs score the logits of positions rIdx…N−2 (EASYKV-SPEC §6).
             let plan = try #require(
-                try StridePlan.make(
-                    kind: .perplexity, promptLength: n, budget: .fraction(row.budget), stride: 4, recentRatio: 0.1,
-                    sink: 4))
+                try StridePlan.perplexity(
+                    promptLength: n, budget: .fraction(row.fraction), stride: 4, recentRatio: 0.1, sink: 4))
             let expected = BigramModel.perplexity(tokens, scored: plan.rIdx..<(n - 1))
-            #expect(row.scoredTokens == n - 1 - plan.rIdx, "\(row.policy)@\(row.budget)")
-            #expect(abs(row.ppl - expected) < 1e-6, "\(row.policy)@\(row.budget): \(row.ppl) vs \(expected)")
+            #expect(row.scoredTokens == n - 1 - plan.rIdx, "\(row.kv.label)")
+            #expect(abs(row.ppl - expected) < 1e-6, "\(row.kv.label): \(row.ppl) vs \(expected)")
             if row.policy == "full" {
                 #expect(row.keptTokens == n)
             } else {
-                #expect(row.keptTokens == plan.idx, "\(row.policy)@\(row.budget) keeps idx entries")
+                #expect(row.keptTokens == plan.idx, "\(row.kv.label) keeps idx entries")
                 #expect(row.keptTokens < n)
             }
         }
@@ -130,20 +130,23 @@ struct PerplexityEvaluationTests {
             tokens: 100,
             results: [
                 PerplexityRow(
-                    policy: "full", budget: 1, stride: 8, ppl: 10, keptTokens: 100, scoredTokens: 99,
-                    negativeLogLikelihood: 1),
+                    kv: .full(stride: 8), ppl: 10, keptTokens: 100, scoredTokens: 99, negativeLogLikelihood: 1,
+                    seconds: 1, kvBytes: 1000),
                 PerplexityRow(
-                    policy: "full", budget: 0.5, stride: 8, ppl: 9.5, keptTokens: 100, scoredTokens: 92,
-                    negativeLogLikelihood: 1),
+                    kv: .encoding(policy: .full, budget: .fraction(0.5), stride: 8), ppl: 9.5, keptTokens: 100,
+                    scoredTokens: 92, negativeLogLikelihood: 1, seconds: 1, kvBytes: 1000),
                 PerplexityRow(
-                    policy: "roco", budget: 0.5, stride: 8, ppl: 9.75, keptTokens: 56, scoredTokens: 92,
-                    negativeLogLikelihood: 1),
+                    kv: .encoding(policy: .roco, budget: .fraction(0.5), stride: 8), ppl: 9.75, keptTokens: 56,
+                    scoredTokens: 92, negativeLogLikelihood: 1, seconds: 0.5, kvBytes: 560),
             ])
         let table = EvaluationReport.perplexityTable(report)
         #expect(table.contains("| full, same scored tokens | 10.000 | 9.500 |"))
         #expect(table.contains("| roco | 10.000 | 9.750 |"))
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         #expect(json.contains("\"tokens\":100") && json.contains("\"kept_tokens\":56") && json.contains("\"ppl\":9.75"))
+        #expect(
+            json.contains("\"policy\":\"roco\"") && json.contains("\"budget\":0.5") && json.contains("\"kv_bytes\":560")
+        )
     }
 
     @Test func tooFewTokensIsAnErrorNamingTheFile() throws {

@@ -10,8 +10,8 @@ import Testing
             for policy in PolicyName.allCases {
                 let settings = KVSettings(mode: mode, budget: budget, stride: 8, policy: policy)
                 let rig = try ForwardRig(settings, promptLength: 30, maxNewTokens: 6)
-                #expect(rig.controller.kind == .full, "\(mode) \(policy)")
-                #expect(rig.controller.plan == nil)
+                #expect(rig.controller.regime.name == "full", "\(mode) \(policy)")
+                #expect(rig.controller.regime.plan == nil)
                 #expect(rig.controller.capacity == 36)
                 #expect(rig.controller.forwards == [0..<8, 8..<16, 16..<24, 24..<30])
                 #expect(!rig.controller.decodeCollectsStatistics)
@@ -29,14 +29,14 @@ import Testing
         let ppl = try BudgetController(
             settings: KVSettings(mode: .encoding, budget: budget, stride: 8, policy: .roco), promptLength: 30,
             maxNewTokens: 0, perplexity: true)
-        #expect(ppl.kind == .full)
+        #expect(ppl.regime.name == "full")
     }
 
     @Test func perplexityIntegerBudgetIsFull() throws {
         let ppl = try BudgetController(
             settings: KVSettings(mode: .encoding, budget: .tokens(10), stride: 4, policy: .roco), promptLength: 30,
             maxNewTokens: 0, perplexity: true)
-        #expect(ppl.kind == .full)
+        #expect(ppl.regime.name == "full")
     }
 
     /// `auto` (spec §1.3): B > L is decoding with B − L generated tokens; B ≤ L is enc_dec; a
@@ -45,23 +45,23 @@ import Testing
         let decoding = try BudgetController(
             settings: KVSettings(mode: .auto, budget: .tokens(130), stride: 16, policy: .roco), promptLength: 100,
             maxNewTokens: 50)
-        #expect(decoding.kind == .decoding)
-        #expect(decoding.decodingBudget == 30)
+        #expect(decoding.regime.name == "decoding")
+        #expect(decoding.regime.decodingKeep == 30)
         #expect(decoding.capacity == 100 + 30 + 1)
-        #expect(decoding.plan == nil)
+        #expect(decoding.regime.plan == nil)
         #expect(decoding.forwards == Swift.stride(from: 0, to: 100, by: 16).map { $0..<min($0 + 16, 100) })
 
         let encDec = try BudgetController(
             settings: KVSettings(mode: .auto, budget: .tokens(60), stride: 16, policy: .tova), promptLength: 100,
             maxNewTokens: 50)
-        #expect(encDec.kind == .encodingDecoding)
-        #expect(encDec.plan?.kind == .encodingDecoding)
-        #expect(encDec.capacity == encDec.plan?.slots)
+        #expect(encDec.regime.name == "encoding_decoding")
+        #expect(encDec.regime.plan != nil)
+        #expect(encDec.capacity == encDec.regime.plan?.slots)
 
         let atLength = try BudgetController(
             settings: KVSettings(mode: .auto, budget: .tokens(100), stride: 16, policy: .roco), promptLength: 100,
             maxNewTokens: 50)
-        #expect(atLength.kind == .full)
+        #expect(atLength.regime.name == "full")
     }
 
     /// Decoding capacity is the prompt plus B + 1 (the transient peak, spec §5), whatever the
@@ -86,7 +86,7 @@ import Testing
             settings: KVSettings(mode: .encoding, budget: .fraction(0.5), stride: 24, policy: .full),
             promptLength: 5144,
             maxNewTokens: 6)
-        #expect(full.kind == .encoding)
+        #expect(full.regime.name == "encoding")
         #expect(full.capacity == 5144 + 6)
     }
 
@@ -95,7 +95,7 @@ import Testing
     @Test func encodingRunKeepsThePlannedCount() throws {
         let settings = KVSettings(mode: .encoding, budget: .fraction(0.25), stride: 16, policy: .roco)
         let rig = try ForwardRig(settings, promptLength: 400, maxNewTokens: 4)
-        let plan = try #require(rig.controller.plan)
+        let plan = try #require(rig.controller.regime.plan)
         // B′ = 100 + 16 = 116, idx = 112 (400 − 112 = 288 = 18·16).
         #expect(plan.idx == 112)
         try rig.finishPrompt(attention: CounterInvariantTests.pseudoAttention)
@@ -132,7 +132,7 @@ import Testing
         }
         // Decoding needs an integer budget (bug B6); so does auto.
         let b6 = #expect(throws: KVCacheError.self) { try make(KVSettings(mode: .decoding, budget: .fraction(0.5))) }
-        #expect(b6?.description.contains("integer") == true)
+        #expect(b6?.description.contains("token count") == true)
         #expect(throws: KVCacheError.self) { try make(KVSettings(mode: .auto, budget: .fraction(0.5))) }
         // The decay policy is for decoding only.
         for mode in [KVMode.encoding, .auto] {
@@ -180,7 +180,7 @@ import Testing
         #expect(steps.allSatisfy { $0.count <= 8 })
         #expect(zip(steps, steps.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
         // After the prefix the pieces are exactly the planned chunks.
-        let rIdx = controller.plan!.rIdx
+        let rIdx = controller.regime.plan!.rIdx
         #expect(steps.filter { $0.lowerBound >= rIdx } == Array(controller.forwards.dropFirst()))
         #expect(rIdx > 8)  // the prefix really is split
     }

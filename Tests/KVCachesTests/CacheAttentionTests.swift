@@ -194,10 +194,11 @@ struct NaiveAttention {
             qp.withUnsafeBufferPointer { pb in
                 output.withUnsafeMutableBufferPointer { ob in
                     CacheAttention.attend(
-                        cache: cache, layer: layer, queries: qb.baseAddress!, queryStride: queryStride, queryCount: c.q,
-                        queryPositions: pb.baseAddress!, headCount: c.headCount, scale: scale, slidingWindow: c.window,
-                        collectStatistics: true, rope: c.streaming ? rope : nil, output: ob.baseAddress!,
-                        outputStride: outputStride, scratch: scratch)
+                        CacheAttention.Parameters(
+                            cache: cache, layer: layer, queries: qb.baseAddress!, queryStride: queryStride,
+                            queryCount: c.q, queryPositions: pb.baseAddress!, headCount: c.headCount, scale: scale,
+                            slidingWindow: c.window, collectStatistics: true, rope: c.streaming ? rope : nil,
+                            output: ob.baseAddress!, outputStride: outputStride), scratch: scratch)
                 }
             }
         }
@@ -290,10 +291,10 @@ struct NaiveAttention {
         _ = try cache.reserve(layer: 0, count: n)
         var data = TestData(seed: 7)
         for i in 0..<(n * d) {
-            cache.keys[i] = data.uniform()
-            cache.values[i] = data.uniform()
+            cache.storage.keys[i] = data.uniform()
+            cache.storage.values[i] = data.uniform()
         }
-        for j in 0..<n { cache.positions[j] = Int32(j) }
+        for j in 0..<n { cache.cells.positions[j] = Int32(j) }
         let queries = (0..<(2 * 2 * d)).map { _ in data.uniform() }
         let positions: [Int32] = [4, 5]
         func run(collect: Bool) -> [Float] {
@@ -415,10 +416,39 @@ struct NaiveAttention {
         let cache = KVCache(layerCount: 1, kvHeadCount: kvHeads, headDim: d, capacity: n)
         _ = try cache.reserve(layer: 0, count: n)
         for i in 0..<(kvHeads * n * d) {
-            cache.keys[i] = data.uniform()
-            cache.values[i] = data.uniform()
+            cache.storage.keys[i] = data.uniform()
+            cache.storage.values[i] = data.uniform()
         }
         for h in 0..<kvHeads { for j in 0..<n { cache.positionPointer(layer: 0, head: h)[j] = Int32(j) } }
         return cache
+    }
+}
+
+extension CacheAttention {
+    /// Test shorthand over arrays: the pointers live for the call only.
+    static func attend(
+        cache: KVCache, layer: Int, kvHead: Int? = nil, queries: [Float], queryStride: Int, queryCount: Int,
+        queryPositions: [Int32], headCount: Int, scale: Float, slidingWindow: Int?, collectStatistics: Bool,
+        rope: Rope?, output: inout [Float], outputStride: Int, scratch: AttentionScratch, queryRange: Range<Int>? = nil,
+        statistics: StatisticsRows? = nil
+    ) {
+        queries.withUnsafeBufferPointer { q in
+            queryPositions.withUnsafeBufferPointer { p in
+                output.withUnsafeMutableBufferPointer { o in
+                    let parameters = Parameters(
+                        cache: cache, layer: layer, queries: q.baseAddress!, queryStride: queryStride,
+                        queryCount: queryCount, queryPositions: p.baseAddress!, headCount: headCount, scale: scale,
+                        slidingWindow: slidingWindow, collectStatistics: collectStatistics, rope: rope,
+                        output: o.baseAddress!, outputStride: outputStride)
+                    if let kvHead {
+                        attend(
+                            parameters, kvHead: kvHead, scratch: scratch, queryRange: queryRange,
+                            statistics: statistics)
+                    } else {
+                        attend(parameters, scratch: scratch)
+                    }
+                }
+            }
+        }
     }
 }

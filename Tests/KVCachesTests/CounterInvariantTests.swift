@@ -113,7 +113,7 @@ final class Ledger {
             ledger.record(l * 2 + h, key: key, a)
             return a
         }
-        let decoding = controller.kind == .decoding
+        let decoding = controller.regime.name == "decoding"
         // Slots whose statistics are tracked: generated tokens in decoding mode (§3.2).
         let first = decoding ? c.length : 0
         let checkSums = c.policy != .h2oHeadDecayAvgStd  // the decay policy keeps E, not S
@@ -123,13 +123,13 @@ final class Ledger {
         let counters = rig.cache.runningStatistics.counter
         for index in 0..<heads {
             let base = index * controller.capacity
-            if let plan = controller.plan {
+            if let plan = controller.regime.plan {
                 for j in 0..<plan.slots {
                     let expected = c.keepAttention ? plan.idx - j : (j < plan.idx ? 0 : plan.idx - j)
                     #expect(counters[base + j] == Float(expected), "C[\(j)] before the first forward")
                 }
             } else {
-                let b = try #require(controller.decodingBudget)
+                let b = try #require(controller.regime.decodingKeep)
                 for j in 0...b { #expect(counters[base + c.length + j] == Float(b - j), "C[P+\(j)] = B − j") }
             }
         }
@@ -169,9 +169,9 @@ final class Ledger {
             let nAfter = rig.cache.counts[0] + range.count
             try rig.promptForward(attention: attention)
             // The spec's gate (§4.3): statistics when n > idx or keep_attention; none in decoding's prompt.
-            let gate = controller.plan.map { nAfter > $0.idx || c.keepAttention } ?? false
+            let gate = controller.regime.plan.map { nAfter > $0.idx || c.keepAttention } ?? false
             #expect(rig.lastCollected == gate, "forward \(index) \(range)")
-            if let plan = controller.plan {
+            if let plan = controller.regime.plan {
                 let evicted = nAfter > plan.idx
                 #expect(controller.evictions == evictionsBefore + (evicted ? 1 : 0))
                 #expect(rig.cache.counts == Array(repeating: min(nAfter, plan.idx), count: rig.layers))
@@ -186,7 +186,7 @@ final class Ledger {
                 }
             }
         }
-        if let plan = controller.plan {
+        if let plan = controller.regime.plan {
             #expect(controller.evictions == plan.evictionCount)
             #expect(checkedEvictions == plan.evictionCount)
         }
@@ -195,15 +195,15 @@ final class Ledger {
         for step in 0..<c.decodeSteps {
             let evictionsBefore = controller.evictions
             try rig.decodeStep(attention: attention)
-            switch controller.kind {
+            switch controller.regime {
             case .encodingDecoding:
                 #expect(rig.lastCollected)
                 #expect(controller.evictions == evictionsBefore + 1)
-                #expect(rig.cache.counts[0] == controller.plan!.idx)
+                #expect(rig.cache.counts[0] == controller.regime.plan!.idx)
                 checkInvariant("enc_dec decode step \(step)")
             case .decoding:
                 #expect(rig.lastCollected)
-                let b = controller.decodingBudget!
+                let b = controller.regime.decodingKeep!
                 let evicts = step + 1 > b
                 #expect(controller.evictions == evictionsBefore + (evicts ? 1 : 0))
                 #expect(rig.cache.counts[0] == c.length + min(step + 1, b))

@@ -1,9 +1,40 @@
 import KVCaches
 import Testing
 
+/// Which regime lays a plan out: the three `StridePlan` constructors.
+enum PlanKind: Sendable {
+    case encoding, encodingDecoding, perplexity
+
+    func make(promptLength: Int, budget: Budget, stride: Int, recentRatio: Double, sink: Int) throws(KVCacheError)
+        -> StridePlan?
+    {
+        switch self {
+        case .encoding:
+            return try StridePlan.encoding(
+                promptLength: promptLength, budget: budget, stride: stride, recentRatio: recentRatio, sink: sink)
+        case .encodingDecoding:
+            guard case .tokens(let b) = budget else { throw .invalidSetting(.budget, "auto needs a token count") }
+            return try StridePlan.encodingDecoding(
+                promptLength: promptLength, tokens: b, stride: stride, recentRatio: recentRatio, sink: sink)
+        case .perplexity:
+            return try StridePlan.perplexity(
+                promptLength: promptLength, budget: budget, stride: stride, recentRatio: recentRatio, sink: sink)
+        }
+    }
+
+    /// The regime's name (`KVRegime.name`).
+    var regimeName: String {
+        switch self {
+        case .encoding: "encoding"
+        case .encodingDecoding: "encoding_decoding"
+        case .perplexity: "perplexity"
+        }
+    }
+}
+
 /// One row of the EASYKV-SPEC §4.1 table of worked values.
 struct PlanRow: Sendable, CustomTestStringConvertible {
-    let kind: StridePlan.Kind
+    let kind: PlanKind
     let length: Int
     let budget: Budget
     let stride: Int
@@ -48,10 +79,9 @@ struct PlanRow: Sendable, CustomTestStringConvertible {
     @Test(arguments: table)
     func specTable(_ row: PlanRow) throws {
         let plan = try #require(
-            try StridePlan.make(
-                kind: row.kind, promptLength: row.length, budget: row.budget, stride: row.stride, recentRatio: 0.1,
+            try row.kind.make(
+                promptLength: row.length, budget: row.budget, stride: row.stride, recentRatio: 0.1,
                 sink: 4))
-        #expect(plan.kind == row.kind)
         #expect(plan.extendedBudget == row.bPrime)
         #expect(plan.idx == row.idx)
         #expect(plan.rIdx == row.rIdx)
@@ -73,14 +103,8 @@ struct PlanRow: Sendable, CustomTestStringConvertible {
         let settings = KVSettings(mode: mode, budget: row.budget, stride: row.stride, policy: .roco)
         let controller = try BudgetController(
             settings: settings, promptLength: row.length, maxNewTokens: 16, perplexity: row.kind == .perplexity)
-        let expectedKind: ControllerKind =
-            switch row.kind {
-            case .encoding: .encoding
-            case .encodingDecoding: .encodingDecoding
-            case .perplexity: .perplexity
-            }
-        #expect(controller.kind == expectedKind)
-        let plan = try #require(controller.plan)
+        #expect(controller.regime.name == row.kind.regimeName)
+        let plan = try #require(controller.regime.plan)
         #expect(plan.idx == row.idx && plan.rIdx == row.rIdx && plan.extendedBudget == row.bPrime)
         #expect(controller.forwards == plan.forwards)
         #expect(controller.forwards.count == row.chunks + (row.rIdx > 0 ? 1 : 0))
@@ -111,8 +135,8 @@ struct PlanRow: Sendable, CustomTestStringConvertible {
     }
 
     /// The idx/r_idx definitions checked by brute force over many small cases (spec §4.1, §6).
-    @Test(arguments: [StridePlan.Kind.encoding, .encodingDecoding, .perplexity])
-    func arithmeticByDefinition(_ kind: StridePlan.Kind) throws {
+    @Test(arguments: [PlanKind.encoding, .encodingDecoding, .perplexity])
+    func arithmeticByDefinition(_ kind: PlanKind) throws {
         for length in [7, 20, 33, 64, 101] {
             for stride in [1, 2, 3, 5, 8, 16] {
                 for b in Swift.stride(from: 1, to: length, by: 3) {
@@ -127,8 +151,7 @@ struct PlanRow: Sendable, CustomTestStringConvertible {
                     // (None when B′ < s: enc_dec with a tiny budget.)
                     let idx = (0...bPrime).last { (length - $0) % stride == 0 } ?? -1
                     let result = Result {
-                        try StridePlan.make(
-                            kind: kind, promptLength: length, budget: budget, stride: stride, recentRatio: 0.1, sink: 4)
+                        try kind.make(promptLength: length, budget: budget, stride: stride, recentRatio: 0.1, sink: 4)
                     }
                     if idx < stride {
                         // Bug B9: refused.
@@ -157,35 +180,32 @@ struct PlanRow: Sendable, CustomTestStringConvertible {
     /// integer is (bug B5, kept as documented behaviour).
     @Test func fullBudgetsHaveNoPlan() throws {
         for budget in [Budget.fraction(1.0), .fraction(1.5), .tokens(100), .tokens(101), .tokens(5000)] {
-            for kind in [StridePlan.Kind.encoding, .perplexity] {
+            for kind in [PlanKind.encoding, .perplexity] {
                 #expect(
-                    try StridePlan.make(
-                        kind: kind, promptLength: 100, budget: budget, stride: 8, recentRatio: 0.1, sink: 4)
+                    try kind.make(promptLength: 100, budget: budget, stride: 8, recentRatio: 0.1, sink: 4)
                         == nil, "\(kind) \(budget)")
             }
         }
         for budget in [Budget.tokens(100), .tokens(250)] {
             #expect(
-                try StridePlan.make(
-                    kind: .encodingDecoding, promptLength: 100, budget: budget, stride: 8, recentRatio: 0.1, sink: 4)
+                try PlanKind.encodingDecoding.make(
+                    promptLength: 100, budget: budget, stride: 8, recentRatio: 0.1, sink: 4)
                     == nil)
         }
         #expect(
-            try StridePlan.make(
-                kind: .perplexity, promptLength: 100, budget: .tokens(10), stride: 8, recentRatio: 0.1, sink: 4)
+            try PlanKind.perplexity.make(promptLength: 100, budget: .tokens(10), stride: 8, recentRatio: 0.1, sink: 4)
                 == nil)
         // Just under full: a real plan.
         #expect(
-            try StridePlan.make(
-                kind: .encoding, promptLength: 100, budget: .tokens(99), stride: 1, recentRatio: 0.1, sink: 4)?
+            try PlanKind.encoding.make(promptLength: 100, budget: .tokens(99), stride: 1, recentRatio: 0.1, sink: 4)?
                 .idx == 100)
     }
 
     /// enc_dec: B′ = B + s, but B′ = B when B + s ≥ L (spec §6).
     @Test func encodingDecodingClampsExtendedBudget() throws {
         let plan = try #require(
-            try StridePlan.make(
-                kind: .encodingDecoding, promptLength: 100, budget: .tokens(90), stride: 16, recentRatio: 0.1, sink: 4))
+            try PlanKind.encodingDecoding.make(
+                promptLength: 100, budget: .tokens(90), stride: 16, recentRatio: 0.1, sink: 4))
         #expect(plan.extendedBudget == 90)
         #expect(plan.idx == 84)
         #expect(plan.rIdx == 4)
@@ -197,8 +217,7 @@ struct PlanRow: Sendable, CustomTestStringConvertible {
     @Test func budgetWithinOneStrideOfThePrompt() throws {
         for budget in [Budget.fraction(0.95), .tokens(990)] {
             let plan = try #require(
-                try StridePlan.make(
-                    kind: .encoding, promptLength: 1000, budget: budget, stride: 64, recentRatio: 0.1, sink: 4))
+                try PlanKind.encoding.make(promptLength: 1000, budget: budget, stride: 64, recentRatio: 0.1, sink: 4))
             #expect(plan.idx == 1000)
             #expect(plan.rIdx == 936)
             #expect(plan.evictionCount == 0)
@@ -212,11 +231,10 @@ struct PlanRow: Sendable, CustomTestStringConvertible {
         // L = 100, s = 64, budget 10: B′ = 74, idx = 36 < 64.
         for budget in [Budget.tokens(10), .fraction(0.1)] {
             let error = #expect(throws: KVCacheError.self) {
-                _ = try StridePlan.make(
-                    kind: .encoding, promptLength: 100, budget: budget, stride: 64, recentRatio: 0.1, sink: 4)
+                _ = try PlanKind.encoding.make(promptLength: 100, budget: budget, stride: 64, recentRatio: 0.1, sink: 4)
             }
-            guard let error, case .invalidBudget = error else {
-                Issue.record("expected invalidBudget, got \(String(describing: error))")
+            guard let error, case .cannotPlan = error else {
+                Issue.record("expected cannotPlan, got \(String(describing: error))")
                 continue
             }
             let text = error.description
@@ -224,16 +242,23 @@ struct PlanRow: Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// Settings that can never run are refused before any plan, naming the setting.
     @Test func invalidArgumentsAreRefused() {
-        func make(_ kind: StridePlan.Kind, _ budget: Budget, stride: Int = 8, length: Int = 100) throws {
-            _ = try StridePlan.make(
-                kind: kind, promptLength: length, budget: budget, stride: stride, recentRatio: 0.1, sink: 4)
+        func plan(_ mode: KVMode, _ budget: Budget, stride: Int = 8, length: Int = 100) throws {
+            _ = try KVSettings(mode: mode, budget: budget, stride: stride, policy: .roco).plan(
+                promptLength: length, maxNewTokens: 4)
         }
-        #expect(throws: KVCacheError.self) { try make(.encoding, .fraction(0.5), stride: 0) }
-        #expect(throws: KVCacheError.self) { try make(.encoding, .fraction(0.5), length: 0) }
-        #expect(throws: KVCacheError.self) { try make(.encoding, .fraction(0)) }
-        #expect(throws: KVCacheError.self) { try make(.encoding, .fraction(-0.5)) }
-        #expect(throws: KVCacheError.self) { try make(.encoding, .tokens(0)) }
-        #expect(throws: KVCacheError.self) { try make(.encodingDecoding, .fraction(0.5)) }
+        #expect(
+            throws: KVCacheError.invalidSetting(.stride, "must be between 1 and \(KVSettings.maximumTokens) (got 0)")
+        ) {
+            try plan(.encoding, .fraction(0.5), stride: 0)
+        }
+        #expect(throws: KVCacheError.cannotPlan("empty prompt")) { try plan(.encoding, .fraction(0.5), length: 0) }
+        #expect(throws: KVCacheError.self) { try plan(.encoding, .fraction(0)) }
+        #expect(throws: KVCacheError.self) { try plan(.encoding, .fraction(-0.5)) }
+        #expect(throws: KVCacheError.self) { try plan(.encoding, .tokens(0)) }
+        #expect(throws: KVCacheError.self) { try plan(.auto, .fraction(0.5)) }
+        #expect(throws: KVCacheError.self) { try plan(.decoding, .fraction(0.5)) }
+        #expect(throws: KVCacheError.self) { try plan(.encoding, .fraction(.infinity)) }
     }
 }

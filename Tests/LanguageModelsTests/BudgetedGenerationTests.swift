@@ -24,10 +24,9 @@ func syntheticIDs(_ count: Int, seed: UInt64) -> [Int] {
         let sequence = try greedy(model, ids, count: 4, kv: kv)
         // B' = floor(4000·0.25) + 64 = 1064; idx = largest i ≤ 1064 with (4000 − i) % 64 == 0.
         let plan = try #require(
-            try StridePlan.make(
-                kind: .encoding, promptLength: 4000, budget: .fraction(0.25), stride: 64, recentRatio: 0.1, sink: 4))
+            try StridePlan.encoding(promptLength: 4000, budget: .fraction(0.25), stride: 64, recentRatio: 0.1, sink: 4))
         #expect(plan.idx == 1056)
-        let report = sequence.kvReport
+        let report = sequence.usage
         #expect(report.keptTokens == 1056)
         #expect(report.peakSlots == 1056 + 64)
         let c = model.configuration
@@ -44,7 +43,7 @@ func syntheticIDs(_ count: Int, seed: UInt64) -> [Int] {
         let ids = syntheticIDs(7000, seed: 9)
         let sequence = try greedy(model, ids, count: 2, kv: KVSettings(mode: .full, stride: 512))
         #expect(sequence.generated.count == 2)
-        #expect(sequence.kvReport.peakSlots == 7001)
+        #expect(sequence.usage.peakSlots == 7001)
         #expect(model.activationRows <= 512)
     }
 
@@ -57,7 +56,7 @@ func syntheticIDs(_ count: Int, seed: UInt64) -> [Int] {
             let encoding = try greedy(
                 model, ids, count: 3,
                 kv: KVSettings(mode: .encoding, budget: .fraction(0.5), stride: 32, policy: policy))
-            #expect(encoding.kvReport.peakSlots <= (policy == .full ? 303 : 150 + 32 + 32))
+            #expect(encoding.usage.peakSlots <= (policy == .full ? 303 : 150 + 32 + 32))
             let auto = try greedy(
                 model, ids, count: 6, kv: KVSettings(mode: .auto, budget: .tokens(128), stride: 16, policy: policy))
             #expect(auto.generated.count == 6)
@@ -65,7 +64,7 @@ func syntheticIDs(_ count: Int, seed: UInt64) -> [Int] {
         let decoding = try greedy(
             model, Array(ids.prefix(40)), count: 24,
             kv: KVSettings(mode: .decoding, budget: .tokens(12), policy: policy))
-        #expect(decoding.kvReport.peakSlots == (policy == .full ? 40 + 23 : 40 + 13))
+        #expect(decoding.usage.peakSlots == (policy == .full ? 40 + 23 : 40 + 13))
     }
 
     /// Streaming positions (StreamingLLM renumbering) change nothing while nothing is evicted.

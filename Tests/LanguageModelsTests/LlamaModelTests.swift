@@ -19,10 +19,13 @@ func lastLogits(_ model: LlamaModel, _ ids: [Int], chunk: Int) throws -> [Float]
 }
 
 /// Greedy generation of `count` tokens, never stopping early.
-func greedy(_ model: LlamaModel, _ ids: [Int], count: Int, kv: KVSettings = KVSettings()) throws -> GenerationSequence {
+func greedy(_ model: any LanguageModel, _ ids: [Int], count: Int, kv: KVSettings = KVSettings()) throws
+    -> GenerationSequence
+{
     let sequence = try GenerationSequence(
         model: model, prompt: ids, kv: kv, generation: GenerationSettings(maxNewTokens: count, ignoreStopTokens: true))
-    try model.run([sequence])
+    Scheduler(model: model, batchSize: 1).run([sequence])
+    if let failure = sequence.failure { throw failure }
     return sequence
 }
 
@@ -109,8 +112,8 @@ func greedy(_ model: LlamaModel, _ ids: [Int], count: Int, kv: KVSettings = KVSe
             let budgeted = try greedy(
                 model, ids, count: 16, kv: KVSettings(mode: .encoding, budget: budget, stride: 32))
             #expect(budgeted.generated == full.generated)
-            #expect(budgeted.kvReport.keptTokens == ids.count)
-            #expect(budgeted.kvReport.evictions == 0)
+            #expect(budgeted.usage.keptTokens == ids.count)
+            #expect(budgeted.usage.evictions == 0)
         }
     }
 }
@@ -211,9 +214,8 @@ func greedy(_ model: LlamaModel, _ ids: [Int], count: Int, kv: KVSettings = KVSe
         let kv = KVSettings(mode: .encoding, budget: .fraction(0.25), stride: 32, policy: .recency)
         let budgeted = try model.perplexity(of: ids, kv: kv)
         let plan = try #require(
-            try StridePlan.make(
-                kind: .perplexity, promptLength: ids.count, budget: .fraction(0.25), stride: 32, recentRatio: 0.1,
-                sink: 4))
+            try StridePlan.perplexity(
+                promptLength: ids.count, budget: .fraction(0.25), stride: 32, recentRatio: 0.1, sink: 4))
         #expect(budgeted.scoredTokens == ids.count - 1 - plan.rIdx)
         #expect(budgeted.keptTokens == plan.idx)
         #expect(budgeted.perplexity > full.perplexity)

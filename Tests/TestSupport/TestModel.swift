@@ -20,4 +20,14 @@ public enum TestModel {
 
     /// The message tests record when the model is missing.
     public static let missing = "default model not found; run `make model`"
+
+    /// The model's path, or an error naming `make model`.
+    public static func require() throws -> String {
+        guard let path else { throw MissingModel() }
+        return path
+    }
+
+    struct MissingModel: Error, CustomStringConvertible {
+        var description: String { TestModel.missing }
+    }
 }
