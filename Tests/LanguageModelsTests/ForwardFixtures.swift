@@ -32,12 +32,17 @@ enum ForwardFixtures {
             .map { String($0.dropLast(5)) }.sorted()
     }
 
-    /// The tiny random models (`tiny/<name>/`).
-    static func tinyModels() throws -> [String] {
+    /// The tiny random models (`tiny/<name>/`) of one GGUF architecture (`gguf_architecture` in
+    /// their `config.json`): `llama` (Llama and Mistral), `qwen2`, `phi3`, `gemma`, `gemma2`.
+    static func tinyModels(architecture: String = "llama") throws -> [String] {
         let dir = try directory().appendingPathComponent("tiny")
-        return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
-            FileManager.default.fileExists(
-                atPath: dir.appendingPathComponent($0).appendingPathComponent("reference.json").path)
+        return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { name in
+            let model = dir.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: model.appendingPathComponent("reference.json").path) else {
+                return false
+            }
+            let config = try json("tiny/\(name)/config.json")
+            return config["gguf_architecture"] as? String == architecture
         }.sorted()
     }
 }
