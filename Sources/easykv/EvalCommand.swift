@@ -49,7 +49,7 @@ struct EvalCommand: ParsableCommand {
         /// The model and its tokenizer.
         func load() throws -> (model: LlamaModel, tokenizer: any Tokenizer, path: String) {
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
-            Parallel.configure(threads: threads)
+            CLI.configureThreads(threads)
             let path = try modelOptions.resolvedPath()
             return try CLI.report {
                 let file = try GGUFFile(path: path)

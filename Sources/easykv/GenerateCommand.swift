@@ -75,7 +75,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        Parallel.configure(threads: threads)
+        CLI.configureThreads(threads)
         let kv = try kvOptions.settings()
         let text: String
         if let promptFile {
