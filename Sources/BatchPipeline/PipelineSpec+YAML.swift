@@ -31,6 +31,23 @@ extension PipelineSpec {
     public static func parse(yaml: String, origin: String, overrides: [SpecOverride] = []) throws(PipelineError)
         -> PipelineSpec
     {
+        // Refused before Yams sees it: Yams composes recursively (issue 16 item 2).
+        if let line = YAMLNesting.lineBeyondLimit(in: yaml) {
+            throw PipelineError.unreadableSpec(
+                path: origin,
+                message: "line \(line) nests deeper than \(YAMLNesting.limit) levels (a pipeline file needs 4)")
+        }
+        for o in overrides {
+            if o.path.count > SpecOverride.maxKeyParts {
+                throw PipelineError.invalidSpec(
+                    location: o.flag, key: "",
+                    message: "the key has \(o.path.count) parts; keys have at most \(SpecOverride.maxKeyParts)")
+            }
+            if YAMLNesting.lineBeyondLimit(in: o.rawValue) != nil {
+                throw PipelineError.invalidSpec(
+                    location: o.flag, key: o.key, message: "the value nests deeper than \(YAMLNesting.limit) levels")
+            }
+        }
         var root: Node
         do {
             root = try Yams.compose(yaml: yaml) ?? Node([(Node, Node)]())
