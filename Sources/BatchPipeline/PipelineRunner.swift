@@ -76,7 +76,7 @@ public final class PipelineRunner: Sendable {
         progress.start()
 
         let stages = Stages(
-            load: LoadStage(input: spec.input, concurrency: spec.concurrency),
+            load: LoadStage(input: spec.input, concurrency: spec.concurrency, stop: options.stop),
             prepare: PrepareStage(spec: spec, builder: runtime.builder, maxPromptTokens: runtime.maxPromptTokens),
             infer: InferStage(
                 engine: engine, spec: spec, builder: runtime.builder, maxPromptTokens: runtime.maxPromptTokens),

@@ -115,7 +115,11 @@ extension PipelineSpec {
 
         if let node = top["input"], !SpecReader.isNull(node) {
             let m = try r.mapping(
-                node, ["input"], allowed: ["paths", "include", "exclude", "hidden", "max_bytes", "timeout"])
+                node, ["input"],
+                allowed: [
+                    "paths", "include", "exclude", "hidden", "max_bytes", "timeout", "allow_local_paths",
+                    "follow_symlinks_outside", "block_private_addresses",
+                ])
             spec.input.paths = try r.strings(m["paths"], ["input", "paths"], default: [])
             spec.input.include = try r.strings(m["include"], ["input", "include"], default: [])
             spec.input.exclude = try r.strings(m["exclude"], ["input", "exclude"], default: [])
@@ -124,6 +128,15 @@ extension PipelineSpec {
                 m["max_bytes"], ["input", "max_bytes"], default: spec.input.maxBytes, range: 1...Int.max)
             spec.input.timeout = try r.double(
                 m["timeout"], ["input", "timeout"], default: spec.input.timeout, range: 0.001...86_400)
+            let policy = spec.input.policy
+            spec.input.policy.allowLocalPaths = try r.bool(
+                m["allow_local_paths"], ["input", "allow_local_paths"], default: policy.allowLocalPaths)
+            spec.input.policy.followSymlinksOutside = try r.bool(
+                m["follow_symlinks_outside"], ["input", "follow_symlinks_outside"],
+                default: policy.followSymlinksOutside)
+            spec.input.policy.blockPrivateAddresses = try r.bool(
+                m["block_private_addresses"], ["input", "block_private_addresses"],
+                default: policy.blockPrivateAddresses)
         }
 
         if let node = top["prompt"], !SpecReader.isNull(node) {
