@@ -3,7 +3,8 @@ import Ingestion
 
 /// Lists the inputs of a run and turns them into work units: one per document, or one per
 /// (document, question) when the pipeline lists questions. Ids must be unique; a repeated id
-/// becomes an error record under `<id>#dup<k>`, so every input still yields exactly one line.
+/// becomes an error record under `<id>#dup<k>`, with `k` chosen so that the new id is no other
+/// input's id either, so every input still yields exactly one line under its own id.
 public struct DiscoverStage: PipelineStage {
     public var name: String { "discover" }
 
@@ -18,7 +19,8 @@ public struct DiscoverStage: PipelineStage {
     /// include/exclude globs, anything else is a file or URL.
     public static func sources(_ input: InputSpec) -> [any DocumentSource] {
         let folderOptions = FolderSource.Options(
-            include: input.include, exclude: input.exclude, includeHidden: input.hidden)
+            include: input.include, exclude: input.exclude, includeHidden: input.hidden,
+            followSymbolicLinksOutside: input.policy.followSymlinksOutside)
         return input.paths.map { path -> any DocumentSource in
             var isDirectory: ObjCBool = false
             let isFolder =
@@ -26,8 +28,12 @@ public struct DiscoverStage: PipelineStage {
             let lower = path.lowercased()
             let isURL = lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("file://")
             if !isFolder, !isURL {
-                if path.hasSuffix(".jsonl") { return JSONLinesSource(path: path, maxBytes: input.maxBytes) }
-                if path.hasSuffix(".urls") { return URLListSource(path: path, maxBytes: input.maxBytes) }
+                if path.hasSuffix(".jsonl") {
+                    return JSONLinesSource(path: path, maxBytes: input.maxBytes, policy: input.policy)
+                }
+                if path.hasSuffix(".urls") {
+                    return URLListSource(path: path, maxBytes: input.maxBytes, policy: input.policy)
+                }
             }
             return SourceArgument.source(for: path, folderOptions: folderOptions)
         }
@@ -37,11 +43,21 @@ public struct DiscoverStage: PipelineStage {
     public static func units(references: [DocumentReference], questions: [String]) -> [WorkUnit] {
         var units: [WorkUnit] = []
         var seen: [String: Int] = [:]
+        // Every id an input will ask for, so a `#dup<k>` id never takes one a later input owns.
+        var wanted: Set<String> = []
+        for reference in references {
+            if reference.question != nil || questions.isEmpty {
+                wanted.insert(reference.id)
+            } else {
+                wanted.insert(reference.id)
+                for k in questions.indices { wanted.insert("\(reference.id)#q\(k + 1)") }
+            }
+        }
         func add(_ id: String, _ reference: DocumentReference, _ question: String?) {
             let index = units.count
             if let first = seen[id] {
                 var k = 2
-                while seen["\(id)#dup\(k)"] != nil { k += 1 }
+                while seen["\(id)#dup\(k)"] != nil || wanted.contains("\(id)#dup\(k)") { k += 1 }
                 let dupID = "\(id)#dup\(k)"
                 seen[dupID] = index
                 units.append(

@@ -80,7 +80,7 @@ public final class PipelineRunner: Sendable {
 
         let builder = PromptBuilder(tokenizer: loaded.tokenizer, chat: loaded.chatTemplate, system: spec.prompt.system)
         let stages = Stages(
-            load: LoadStage(input: spec.input, concurrency: spec.concurrency),
+            load: LoadStage(input: spec.input, concurrency: spec.concurrency, stop: options.stop),
             prepare: PrepareStage(spec: spec, builder: builder, maxPromptTokens: maxPromptTokens),
             infer: InferStage(
                 engine: engine, kv: spec.kv,

@@ -31,6 +31,23 @@ extension PipelineSpec {
     public static func parse(yaml: String, origin: String, overrides: [SpecOverride] = []) throws(PipelineError)
         -> PipelineSpec
     {
+        // Refused before Yams sees it: Yams composes recursively (issue 16 item 2).
+        if let line = YAMLNesting.lineBeyondLimit(in: yaml) {
+            throw PipelineError.unreadableSpec(
+                path: origin,
+                message: "line \(line) nests deeper than \(YAMLNesting.limit) levels (a pipeline file needs 4)")
+        }
+        for o in overrides {
+            if o.path.count > SpecOverride.maxKeyParts {
+                throw PipelineError.invalidSpec(
+                    location: o.flag, key: "",
+                    message: "the key has \(o.path.count) parts; keys have at most \(SpecOverride.maxKeyParts)")
+            }
+            if YAMLNesting.lineBeyondLimit(in: o.rawValue) != nil {
+                throw PipelineError.invalidSpec(
+                    location: o.flag, key: o.key, message: "the value nests deeper than \(YAMLNesting.limit) levels")
+            }
+        }
         var root: Node
         do {
             root = try Yams.compose(yaml: yaml) ?? Node([(Node, Node)]())
@@ -98,7 +115,11 @@ extension PipelineSpec {
 
         if let node = top["input"], !SpecReader.isNull(node) {
             let m = try r.mapping(
-                node, ["input"], allowed: ["paths", "include", "exclude", "hidden", "max_bytes", "timeout"])
+                node, ["input"],
+                allowed: [
+                    "paths", "include", "exclude", "hidden", "max_bytes", "timeout", "allow_local_paths",
+                    "follow_symlinks_outside", "block_private_addresses",
+                ])
             spec.input.paths = try r.strings(m["paths"], ["input", "paths"], default: [])
             spec.input.include = try r.strings(m["include"], ["input", "include"], default: [])
             spec.input.exclude = try r.strings(m["exclude"], ["input", "exclude"], default: [])
@@ -107,6 +128,15 @@ extension PipelineSpec {
                 m["max_bytes"], ["input", "max_bytes"], default: spec.input.maxBytes, range: 1...Int.max)
             spec.input.timeout = try r.double(
                 m["timeout"], ["input", "timeout"], default: spec.input.timeout, range: 0.001...86_400)
+            let policy = spec.input.policy
+            spec.input.policy.allowLocalPaths = try r.bool(
+                m["allow_local_paths"], ["input", "allow_local_paths"], default: policy.allowLocalPaths)
+            spec.input.policy.followSymlinksOutside = try r.bool(
+                m["follow_symlinks_outside"], ["input", "follow_symlinks_outside"],
+                default: policy.followSymlinksOutside)
+            spec.input.policy.blockPrivateAddresses = try r.bool(
+                m["block_private_addresses"], ["input", "block_private_addresses"],
+                default: policy.blockPrivateAddresses)
         }
 
         if let node = top["prompt"], !SpecReader.isNull(node) {

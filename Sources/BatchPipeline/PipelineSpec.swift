@@ -1,3 +1,4 @@
+import Ingestion
 import KVCaches
 import LanguageModels
 
@@ -52,6 +53,10 @@ public struct InputSpec: Sendable, Equatable {
     public var maxBytes = 16 << 20
     /// Seconds allowed per HTTP request.
     public var timeout = 60.0
+    /// What entries of JSON Lines and URL lists, links in folders, and fetches may reach
+    /// (`allow_local_paths`, `follow_symlinks_outside`, `block_private_addresses`); safe by
+    /// default, since inputs may come from other people.
+    public var policy = InputPolicy()
 }
 
 /// Prompt templates. Placeholders: `{document}` (the text, a chunk, or the partial outputs being

@@ -11,6 +11,10 @@ public struct SpecOverride: Sendable, Equatable {
     /// How it was given, for messages: `--set kv.budget=0.25`, `--batch-size 4`.
     public var flag: String
 
+    /// Parts a key may have: pipeline keys have two, and each part is one level of recursion
+    /// when the override is applied (issue 16 item 2).
+    public static let maxKeyParts = 16
+
     public init(path: [String], rawValue: String, flag: String) {
         self.path = path
         self.rawValue = rawValue

@@ -47,3 +47,14 @@ static inline CURLcode easykv_curl_getinfo_off_t(CURL *handle, CURLINFO info, cu
 static inline CURLcode easykv_curl_getinfo_string(CURL *handle, CURLINFO info, char **value) {
     return curl_easy_getinfo(handle, info, value);
 }
+
+typedef curl_socket_t (*easykv_curl_opensocket_callback)(
+    void *context, curlsocktype purpose, struct curl_sockaddr *address);
+
+/// For CURLOPT_OPENSOCKETFUNCTION: curl hands over the address it is about to connect to, after
+/// DNS, for every connection (redirect hops included), and the callback opens the socket or
+/// refuses with CURL_SOCKET_BAD.
+static inline CURLcode easykv_curl_setopt_opensocket_callback(
+    CURL *handle, easykv_curl_opensocket_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, callback);
+}

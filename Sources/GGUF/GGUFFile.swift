@@ -37,12 +37,16 @@ public final class GGUFFile: @unchecked Sendable {
     /// Opens and validates `path`. Throws `GGUFError` naming the file and the problem.
     public init(path: String) throws(GGUFError) {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO with no writer would otherwise block forever (issue 16 item 8);
+        // it is refused just below, and on a regular file the flag changes nothing (open(2)).
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { throw GGUFError(path: path, .cannotOpen(String(cString: strerror(errno)))) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw GGUFError(path: path, .cannotOpen(String(cString: strerror(errno)))) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw GGUFError(path: path, .cannotOpen("not a regular file")) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw GGUFError(path: path, .cannotOpen("not a regular file (\(Self.kind(st.st_mode)))"))
+        }
         let size = Int(st.st_size)
         var map: UnsafeMutableRawPointer? = nil
         if size > 0 {
@@ -74,6 +78,19 @@ public final class GGUFFile: @unchecked Sendable {
 
     deinit {
         if let mapping { munmap(mapping, fileSize) }
+    }
+
+    /// What a `stat` mode says a path is, for messages.
+    public static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFLNK: return "a symbolic link"
+        default: return "a regular file"
+        }
     }
 
     /// The tensor called `name`, if present.

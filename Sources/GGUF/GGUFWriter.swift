@@ -22,7 +22,27 @@ public struct GGUFWriter {
 
     public init() {}
 
+    /// A writer holding everything `file` holds (metadata in file order, tensors with their
+    /// bytes), so a test can change one value of a real file and write it back.
+    public init(copying file: GGUFFile) {
+        version = file.version
+        alignment = file.alignment
+        metadata = file.metadataKeys.compactMap { key in file[key].map { (key, $0) } }
+        tensors = file.tensors.map {
+            Tensor(name: $0.name, dimensions: $0.dimensions, type: $0.type, data: Array(file.data(for: $0)))
+        }
+    }
+
     public mutating func add(_ key: String, _ value: GGUFValue) { metadata.append((key, value)) }
+
+    /// Sets `key` to `value` (in place when present, else appended); nil removes it.
+    public mutating func set(_ key: String, _ value: GGUFValue?) {
+        if let i = metadata.firstIndex(where: { $0.0 == key }) {
+            if let value { metadata[i].1 = value } else { metadata.remove(at: i) }
+        } else if let value {
+            metadata.append((key, value))
+        }
+    }
 
     public mutating func addTensor(_ name: String, dimensions: [Int], type: GGMLType, data: [UInt8]) {
         tensors.append(Tensor(name: name, dimensions: dimensions, type: type, data: data))

@@ -1,6 +1,12 @@
 internal import CCurl
 import Dispatch
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// `curl_global_init` once per process, before the first handle (libcurl docs: not thread-safe).
 enum CurlGlobal {
     private static let initialized: Void = {
@@ -9,25 +15,6 @@ enum CurlGlobal {
     }()
 
     static func ensureInitialized() { _ = initialized }
-}
-
-/// A flag a cancelled task sets and a running transfer polls from curl's progress callback.
-final class CancellationFlag: @unchecked Sendable {
-    // @unchecked Sendable: `value` is only read and written under `lock`.
-    private let lock = DispatchSemaphore(value: 1)
-    private var value = false
-
-    func cancel() {
-        lock.wait()
-        value = true
-        lock.signal()
-    }
-
-    var isCancelled: Bool {
-        lock.wait()
-        defer { lock.signal() }
-        return value
-    }
 }
 
 /// One HTTP request on its own libcurl easy handle, which is freed in `deinit`. Redirects are
@@ -51,6 +38,8 @@ final class CurlTransfer {
         var body: [UInt8] = []
         let limit: Int
         var exceeded = false
+        /// The address a connection was refused for (`FetchOptions.blockPrivateAddresses`).
+        var blockedAddress: String?
         let cancellation: CancellationFlag
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
@@ -82,6 +71,27 @@ final class CurlTransfer {
         let state = State(limit: options.maxBodyBytes, cancellation: cancellation)
         let context = Unmanaged.passUnretained(state).toOpaque()
         let h = handle
+        if cancellation.isCancelled { return .failure(IngestionError(source: url, .cancelled)) }
+        if options.blockPrivateAddresses {
+            if let host = URLValidator.host(of: url), let address = SpecialAddress.blocked(host: host) {
+                return .failure(IngestionError(source: url, .blockedAddress(address)))
+            }
+            // Every connection's address, after DNS: a name that resolves to 127.0.0.1 or
+            // 169.254.169.254 is refused too, on each redirect hop (each is its own transfer).
+            _ = easykv_curl_setopt_opensocket_callback(h) { context, _, address in
+                guard let context, let address else { return -1 }
+                let state = Unmanaged<State>.fromOpaque(context).takeUnretainedValue()
+                let family = address.pointee.family
+                let socketAddress = UnsafeRawPointer(address) + MemoryLayout<curl_sockaddr>.offset(of: \.addr)!
+                if let blocked = SpecialAddress.blocked(socketAddress) {
+                    state.blockedAddress = blocked
+                    return -1  // CURL_SOCKET_BAD: curl gives up on this address
+                }
+                // What curl does itself without a callback (lib/cf-socket.c, socket_open).
+                return socket(family, address.pointee.socktype, address.pointee.protocol)
+            }
+            _ = easykv_curl_setopt_pointer(h, CURLOPT_OPENSOCKETDATA, context)
+        }
         _ = easykv_curl_setopt_string(h, CURLOPT_URL, url)
         _ = easykv_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)  // threads: no SIGALRM for DNS timeouts
         _ = easykv_curl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 0)
@@ -144,6 +154,9 @@ final class CurlTransfer {
             let buffer = String(cString: state.errorBuffer)
             return buffer.isEmpty ? String(cString: curl_easy_strerror(code)) : buffer
         }()
+        if let address = state.blockedAddress, code == CURLE_COULDNT_CONNECT {
+            return IngestionError(source: url, .blockedAddress(address))
+        }
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             let connecting = detail.lowercased().contains("connect")

@@ -19,9 +19,10 @@ public struct DocumentLoader: Sendable {
     public let options: Options
     public let fetcher: HTTPFetcher
 
-    public init(options: Options = .init()) {
+    /// `cancellation` stops every fetch of this loader (a run that is asked to stop).
+    public init(options: Options = .init(), cancellation: CancellationFlag = CancellationFlag()) {
         self.options = options
-        self.fetcher = HTTPFetcher(options: options.fetch)
+        self.fetcher = HTTPFetcher(options: options.fetch, cancellation: cancellation)
     }
 
     /// The document, or an error naming its source. Never traps on malformed input.
@@ -37,6 +38,9 @@ public struct DocumentLoader: Sendable {
         case .file(let path):
             bytes = try FileSystem.readFile(path, limit: options.maxBytes, source: reference.source)
             name = path
+        case .rawFile(let path):
+            bytes = try FileSystem.readFile(path, limit: options.maxBytes, source: reference.source)
+            name = path.escaped
         case .url(let url):
             let response = try await fetcher.fetch(url)
             bytes = response.body

@@ -8,6 +8,8 @@ public struct DocumentReference: Sendable, Hashable {
     public enum Location: Sendable, Hashable {
         /// A local file (absolute or relative to the working directory).
         case file(path: String)
+        /// A local file whose path is not valid UTF-8, by its bytes.
+        case rawFile(path: RawPath)
         /// An `http`, `https` or `file` URL.
         case url(String)
         /// Bytes given inline (standard input, a JSON Lines `text` field).

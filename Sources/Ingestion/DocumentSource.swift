@@ -34,18 +34,19 @@ public struct FileSource: DocumentSource {
     }
 }
 
-/// One URL. Its id is the URL as given.
+/// One URL. Its id is the URL as given, less any credentials (`user:pass@` becomes `***@`).
 public struct URLSource: DocumentSource {
     public var url: String
 
     public init(url: String) { self.url = url }
 
     public func references() throws(IngestionError) -> [DocumentReference] {
+        let shown = URLValidator.redacted(url)
         do throws(IngestionError) {
             try URLValidator.validate(url)
         } catch {
-            return [DocumentReference(id: url, source: url, location: .failed(error))]
+            return [DocumentReference(id: shown, source: shown, location: .failed(error))]
         }
-        return [DocumentReference(id: url, source: url, location: .url(url))]
+        return [DocumentReference(id: shown, source: shown, location: .url(url))]
     }
 }

@@ -20,6 +20,10 @@ public struct FetchOptions: Sendable, Hashable {
     /// Requests in flight at once, per fetcher.
     public var maxConcurrentRequests: Int
     public var userAgent: String
+    /// Refuse connections to loopback, private and link-local addresses (`SpecialAddress`),
+    /// checked on each connection's address after DNS. Off here; pipelines turn it on by default
+    /// (`InputPolicy.blockPrivateAddresses`).
+    public var blockPrivateAddresses = false
 
     public init(
         connectTimeout: Double = 10, totalTimeout: Double = 60, maxRedirects: Int = 5,

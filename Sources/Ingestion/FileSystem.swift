@@ -16,8 +16,12 @@ enum FileSystem {
 
     /// `stat` (following symbolic links), or `lstat` when `followLinks` is false.
     static func status(_ path: String, followLinks: Bool = true) -> Status? {
+        status(RawPath(path), followLinks: followLinks)
+    }
+
+    static func status(_ path: RawPath, followLinks: Bool = true) -> Status? {
         var st = stat()
-        let rc = followLinks ? stat(path, &st) : lstat(path, &st)
+        let rc = path.withCString { followLinks ? stat($0, &st) : lstat($0, &st) }
         guard rc == 0 else { return nil }
         let type = st.st_mode & S_IFMT
         return Status(
@@ -27,9 +31,23 @@ enum FileSystem {
 
     static func isDirectory(_ path: String) -> Bool { status(path)?.isDirectory ?? false }
 
-    static func isSymbolicLink(_ path: String) -> Bool {
+    static func isSymbolicLink(_ path: RawPath) -> Bool {
         var st = stat()
-        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+        return path.withCString { lstat($0, &st) } == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    /// The absolute path with every symbolic link resolved (`realpath(3)`), or nil.
+    static func resolved(_ path: RawPath) -> RawPath? {
+        guard let real = path.withCString({ realpath($0, nil) }) else { return nil }
+        defer { free(real) }
+        return RawPath(bytes: Array(UnsafeRawBufferPointer(start: real, count: strlen(real))))
+    }
+
+    /// Whether `path` is `folder` or lies below it (both already `resolved`).
+    static func isInside(_ path: RawPath, _ folder: RawPath) -> Bool {
+        if folder.bytes == [UInt8(ascii: "/")] { return true }
+        return path.bytes == folder.bytes
+            || (path.bytes.starts(with: folder.bytes) && path.bytes[folder.bytes.count] == UInt8(ascii: "/"))
     }
 
     static func errorMessage(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
@@ -37,7 +55,11 @@ enum FileSystem {
     /// Reads a regular file, refusing (before reading) anything larger than `limit` bytes and
     /// anything that is not a regular file (a FIFO would block forever).
     static func readFile(_ path: String, limit: Int, source: String) throws(IngestionError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NONBLOCK)
+        try readFile(RawPath(path), limit: limit, source: source)
+    }
+
+    static func readFile(_ path: RawPath, limit: Int, source: String) throws(IngestionError) -> [UInt8] {
+        let fd = path.withCString { open($0, O_RDONLY | O_NONBLOCK) }
         guard fd >= 0 else { throw IngestionError(source: source, .cannotRead(errorMessage())) }
         defer { close(fd) }
         var st = stat()
@@ -77,17 +99,22 @@ enum FileSystem {
         return bytes
     }
 
-    /// Entry names of a directory, sorted by their UTF-8 bytes, without `.` and `..`.
-    static func directoryEntries(_ path: String) throws(IngestionError) -> [String] {
-        guard let dir = opendir(path) else { throw IngestionError(source: path, .cannotRead(errorMessage())) }
+    /// Entry names of a directory as their bytes (a name need not be UTF-8), sorted, without
+    /// `.` and `..`.
+    static func directoryEntries(_ path: RawPath) throws(IngestionError) -> [RawPath] {
+        guard let dir = path.withCString({ opendir($0) }) else {
+            throw IngestionError(source: path.escaped, .cannotRead(errorMessage()))
+        }
         defer { closedir(dir) }
-        var names: [String] = []
+        var names: [RawPath] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+                Array(raw.prefix(while: { $0 != 0 }))
             }
-            if name != "." && name != ".." { names.append(name) }
+            if name != [UInt8(ascii: ".")] && name != [UInt8(ascii: "."), UInt8(ascii: ".")] {
+                names.append(RawPath(bytes: name))
+            }
         }
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return names.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
     }
 }

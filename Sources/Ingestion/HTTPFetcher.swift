@@ -10,13 +10,17 @@ import Dispatch
 /// decoding, redirects followed hop by hop (loops and non-HTTP targets refused), and retries with
 /// exponential backoff on 429 and 5xx that honour `Retry-After`. At most
 /// `options.maxConcurrentRequests` requests run at once; each blocks a Dispatch worker thread,
-/// never a Swift concurrency thread.
+/// never a Swift concurrency thread. Setting `cancellation` aborts every request in flight or
+/// waiting, and every retry delay, within about a second.
 public struct HTTPFetcher: Sendable {
     public let options: FetchOptions
+    /// Cancels all of this fetcher's requests at once.
+    public let cancellation: CancellationFlag
     private let limiter: ConcurrencyLimiter
 
-    public init(options: FetchOptions = .init()) {
+    public init(options: FetchOptions = .init(), cancellation: CancellationFlag = CancellationFlag()) {
         self.options = options
+        self.cancellation = cancellation
         self.limiter = ConcurrencyLimiter(limit: max(1, options.maxConcurrentRequests))
     }
 
@@ -29,14 +33,15 @@ public struct HTTPFetcher: Sendable {
         var attempts = 0
         var retries = 0
         while true {
-            if Task.isCancelled { throw IngestionError(source: url, .cancelled) }
+            if Task.isCancelled || cancellation.isCancelled { throw IngestionError(source: url, .cancelled) }
             attempts += 1
             let response = try await perform(current).get()
             switch response.status {
             case let status
             where (200...299).contains(status) || (status == 0 && current.lowercased().hasPrefix("file:")):
                 let info = FetchInfo(
-                    finalURL: response.effectiveURL, status: response.status, contentType: response.contentType,
+                    finalURL: URLValidator.redacted(response.effectiveURL), status: response.status,
+                    contentType: response.contentType,
                     redirects: redirects, attempts: attempts)
                 return FetchResponse(body: response.body, info: info, seconds: Self.now() - start)
             case 301, 302, 303, 307, 308:
@@ -60,10 +65,17 @@ public struct HTTPFetcher: Sendable {
                 let backoff = options.initialBackoff * Double(1 << min(retries, 20))
                 let delay = min(response.retryAfter ?? backoff, options.maxBackoff)
                 retries += 1
-                do {
-                    try await Task.sleep(nanoseconds: UInt64(max(0, delay) * 1e9))
-                } catch {
-                    throw IngestionError(source: url, .cancelled)
+                // In slices, so a cancelled fetcher does not sit out a 30 s Retry-After.
+                var waited = 0.0
+                while waited < delay {
+                    let slice = min(0.1, delay - waited)
+                    do {
+                        try await Task.sleep(nanoseconds: UInt64(max(0, slice) * 1e9))
+                    } catch {
+                        throw IngestionError(source: url, .cancelled)
+                    }
+                    if cancellation.isCancelled { throw IngestionError(source: url, .cancelled) }
+                    waited += slice
                 }
             default:
                 throw IngestionError(source: current, .httpStatus(response.status))
@@ -74,8 +86,9 @@ public struct HTTPFetcher: Sendable {
     /// One request on a Dispatch worker, within the concurrency limit; a cancelled task aborts it.
     private func perform(_ url: String) async -> Result<CurlTransfer.Response, IngestionError> {
         let options = self.options
+        let shared = cancellation
         return await limiter.withPermit { () async -> Result<CurlTransfer.Response, IngestionError> in
-            let flag = CancellationFlag()
+            let flag = CancellationFlag(parent: shared)
             return await withTaskCancellationHandler {
                 await withCheckedContinuation {
                     (continuation: CheckedContinuation<Result<CurlTransfer.Response, IngestionError>, Never>) in

@@ -10,6 +10,10 @@ public struct IngestionError: Error, CustomStringConvertible, Equatable, Hashabl
         case unsupportedScheme(String)
         case invalidJSONLine(line: Int, why: String)
         case invalidPattern(String)
+        /// A symbolic link in an input folder leads outside it (to the path given).
+        case outsideInput(String)
+        /// A JSON Lines or URL list entry names a local file (the path or URL given).
+        case localPathRefused(String)
         // Fetching
         case timeout(seconds: Double)
         case tooLarge(limit: Int)
@@ -20,6 +24,8 @@ public struct IngestionError: Error, CustomStringConvertible, Equatable, Hashabl
         case connectionFailed(String)
         case fetchFailed(String)
         case cancelled
+        /// The host resolved to a private, loopback or link-local address (the address given).
+        case blockedAddress(String)
         // Content
         case emptyDocument
         case unsupportedMediaType(String)
@@ -33,8 +39,9 @@ public struct IngestionError: Error, CustomStringConvertible, Equatable, Hashabl
     public let source: String
     public let reason: Reason
 
+    /// A URL's credentials (`user:pass@`) never reach a message or a record (issue 16 item 18).
     public init(source: String, _ reason: Reason) {
-        self.source = source
+        self.source = URLValidator.redacted(source)
         self.reason = reason
     }
 
@@ -49,6 +56,9 @@ public struct IngestionError: Error, CustomStringConvertible, Equatable, Hashabl
         case .unsupportedScheme: return "unsupported_scheme"
         case .invalidJSONLine: return "invalid_json_line"
         case .invalidPattern: return "invalid_pattern"
+        case .outsideInput: return "outside_input"
+        case .localPathRefused: return "local_path_refused"
+        case .blockedAddress: return "blocked_address"
         case .timeout: return "timeout"
         case .tooLarge: return "too_large"
         case .httpStatus: return "http_status"
@@ -76,10 +86,19 @@ public struct IngestionError: Error, CustomStringConvertible, Equatable, Hashabl
         case .unsupportedScheme(let scheme): return "unsupported URL scheme '\(scheme)' (allowed: http, https, file)"
         case .invalidJSONLine(let line, let why): return "line \(line): \(why)"
         case .invalidPattern(let why): return "invalid glob pattern: \(why)"
+        case .outsideInput(let target):
+            return
+                "symbolic link leads outside the input folder (to \(target)); set input.follow_symlinks_outside: true to read it"
+        case .localPathRefused(let path):
+            return
+                "names a local file (\(URLValidator.redacted(path))), which entries of a JSON Lines or URL list may not; set input.allow_local_paths: true to allow it"
+        case .blockedAddress(let address):
+            return
+                "connects to \(address), a loopback, private or link-local address; set input.block_private_addresses: false to allow it"
         case .timeout(let seconds): return "timed out after \(Self.format(seconds)) s"
         case .tooLarge(let limit): return "larger than the limit of \(limit) bytes"
         case .httpStatus(let status): return "HTTP status \(status)"
-        case .redirectLoop(let url): return "redirect loop (back to \(url))"
+        case .redirectLoop(let url): return "redirect loop (back to \(URLValidator.redacted(url)))"
         case .tooManyRedirects(let limit): return "more than \(limit) redirects"
         case .truncatedBody(let received, let expected):
             if let expected { return "body truncated: received \(received) of \(expected) bytes" }

@@ -175,7 +175,7 @@ struct StructuredXMLWalker {
 
     /// DocBook 4/5 ("DocBook: The Definitive Guide" element reference), Mallard 1.0
     /// (projectmallard.org/1.0), TEI P5, and the XHTML names that appear inside them.
-    private static let roles: [String: Role] = {
+    static let roles: [String: Role] = {
         var t: [String: Role] = [:]
         func set(_ role: Role, _ names: String) {
             for n in names.split(separator: " ") { t[String(n)] = role }

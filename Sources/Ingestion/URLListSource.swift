@@ -1,5 +1,6 @@
 /// A text file of URLs, one per line; blank lines and lines starting with `#` are ignored.
-/// Each URL is its own id; a line that is not an allowed URL yields a reference carrying its error.
+/// Each URL is its own id (credentials shown as `***@`); a line that is not an allowed URL, or a
+/// `file://` URL the policy refuses, yields a reference carrying its error.
 public struct URLListSource: DocumentSource {
     /// Where the list is: a file path, or text already read (with a name for messages).
     public enum Input: Sendable, Hashable {
@@ -10,15 +11,19 @@ public struct URLListSource: DocumentSource {
     public var input: Input
     /// Largest list file read.
     public var maxBytes: Int
+    /// Whether a listed URL may be `file://` (`allowLocalPaths`).
+    public var policy: InputPolicy
 
-    public init(path: String, maxBytes: Int = 16 << 20) {
+    public init(path: String, maxBytes: Int = 16 << 20, policy: InputPolicy = InputPolicy()) {
         self.input = .file(path)
         self.maxBytes = maxBytes
+        self.policy = policy
     }
 
-    public init(text: String, name: String) {
+    public init(text: String, name: String, policy: InputPolicy = InputPolicy()) {
         self.input = .text(text, name: name)
         self.maxBytes = Int.max
+        self.policy = policy
     }
 
     public func references() throws(IngestionError) -> [DocumentReference] {
@@ -38,13 +43,17 @@ public struct URLListSource: DocumentSource {
             let line = rawLine.trimmingASCIIWhitespace()
             if line.isEmpty || line.hasPrefix("#") { continue }
             let source = "\(name):\(index + 1)"
+            let shown = URLValidator.redacted(line)
             do throws(IngestionError) {
                 try URLValidator.validate(line)
-                references.append(DocumentReference(id: line, source: line, location: .url(line)))
+                if !policy.allowLocalPaths, URLValidator.scheme(of: line) == "file" {
+                    throw IngestionError(source: source, .localPathRefused(line))
+                }
+                references.append(DocumentReference(id: shown, source: shown, location: .url(line)))
             } catch {
                 references.append(
                     DocumentReference(
-                        id: line, source: source, location: .failed(IngestionError(source: source, error.reason))))
+                        id: shown, source: source, location: .failed(IngestionError(source: source, error.reason))))
             }
         }
         return references

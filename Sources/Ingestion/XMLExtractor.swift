@@ -3,7 +3,8 @@ internal import CLibXML2
 /// XML through libxml2's XML parser with network, DTD loading and entity substitution off.
 ///
 /// The root element picks the reader: XHTML goes to `HTMLContentWalker`, Atom and RSS to
-/// `FeedExtractor`, anything else (DocBook, Mallard, TEI, unknown vocabularies) to
+/// `FeedExtractor`, data (configuration, schemas: see `DataXMLWalker.isDataLike`) to
+/// `DataXMLWalker`, anything else (DocBook, Mallard, TEI, unknown vocabularies) to
 /// `StructuredXMLWalker`. XHTML that is not well-formed is read again as HTML.
 public struct XMLExtractor: TextExtractor {
     public init() {}
@@ -35,7 +36,9 @@ public struct XMLExtractor: TextExtractor {
                 let (title, text) = try FeedExtractor.extract(root: root, source: input.source)
                 return Extraction(title: title, text: text, encoding: decoded.encoding, mediaType: kind)
             default:
-                let (title, text) = StructuredXMLWalker(root: root).extract()
+                let (title, text) =
+                    DataXMLWalker.isDataLike(root)
+                    ? DataXMLWalker(root: root).extract() : StructuredXMLWalker(root: root).extract()
                 return Extraction(title: title, text: text, encoding: decoded.encoding, mediaType: .xml)
             }
         }

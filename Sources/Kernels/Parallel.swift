@@ -14,12 +14,20 @@ public enum Parallel {
         configured > 0 ? configured : ProcessInfo.processInfo.activeProcessorCount
     }
 
-    /// Sets the worker count (`--threads`) and pins OpenBLAS to one thread per call.
-    /// Call before the first model loads; the pool is created once.
-    public static func configure(threads: Int?) {
-        configured = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    /// The most workers `configure` starts: one per active core. More only take turns on the
+    /// same cores (each worker spins before it parks, so they slow each other down), and
+    /// `--threads 100000` started 100,000 threads and used gigabytes (issue 16 item 7).
+    public static var maxThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Sets the worker count (`--threads`, clamped to `1...maxThreads`) and pins OpenBLAS to one
+    /// thread per call. Call before the first model loads; the pool is created once. Returns the
+    /// count used, so a command can say when it clamped.
+    @discardableResult
+    public static func configure(threads: Int?) -> Int {
+        configured = min(max(1, threads ?? maxThreads), maxThreads)
         openblas_set_num_threads(1)
         if pool == nil || pool?.size != configured { pool = WorkerPool(size: configured) }
+        return configured
     }
 
     /// Configures the default (all cores, OpenBLAS single-threaded) unless `configure` ran.

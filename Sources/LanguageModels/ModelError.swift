@@ -8,6 +8,8 @@ public enum ModelError: Error, CustomStringConvertible, Sendable {
     case tokenizer(TokenizerError)
     case unsupportedArchitecture(path: String, architecture: String)
     case invalidConfiguration(path: String, String)
+    /// A metadata value outside what the model can run with: the file, the key, the value, the rule.
+    case invalidValue(path: String, key: String, value: String, rule: String)
     case badTensor(path: String, tensor: String, String)
     case unsupportedTensorType(path: String, tensor: String, type: String)
     case modelNotFound(String)
@@ -25,6 +27,8 @@ public enum ModelError: Error, CustomStringConvertible, Sendable {
         case .unsupportedArchitecture(let path, let arch):
             return "\(path): architecture '\(arch)' is not supported (supported: llama, mistral)"
         case .invalidConfiguration(let path, let why): return "\(path): invalid model configuration: \(why)"
+        case .invalidValue(let path, let key, let value, let rule):
+            return "\(path): metadata key '\(key)' is \(value): \(rule)"
         case .badTensor(let path, let tensor, let why): return "\(path): tensor '\(tensor)': \(why)"
         case .unsupportedTensorType(let path, let tensor, let type):
             return "\(path): tensor '\(tensor)' has type \(type), which this build cannot compute with"

@@ -45,7 +45,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        Parallel.configure(threads: threads)
+        CLI.configureThreads(threads)
         let path = try modelOptions.resolvedPath()
         if memoryProbe {
             let probe = try CLI.report { try BenchmarkMemoryProbe.run(modelPath: path) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 
 /// Small helpers every command shares: diagnostics to stderr, results to stdout, errors as one line.
 enum CLI {
@@ -14,6 +15,14 @@ enum CLI {
         } catch {
             FileHandle.standardError.write(Data("easykv: \(error)\n".utf8))
             throw ExitCode(1)
+        }
+    }
+
+    /// Sets the worker threads (`--threads`); a count above the cores is clamped, with a note.
+    static func configureThreads(_ requested: Int?) {
+        let used = Parallel.configure(threads: requested)
+        if let requested, requested > used {
+            warn("--threads \(requested) is more than the \(used) cores here; using \(used)", prefix: "note: ")
         }
     }
 

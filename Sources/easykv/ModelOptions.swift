@@ -16,7 +16,7 @@ struct ModelOptions: ParsableArguments {
     /// tokenizer and chat template.
     func load(threads: Int?, _ options: LoadOptions = LoadOptions()) throws -> LoadedModel {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
-        Parallel.configure(threads: threads)
+        CLI.configureThreads(threads)
         let path = try resolvedPath()
         return try CLI.report { try LoadedModel.load(path: path, options: options) }
     }

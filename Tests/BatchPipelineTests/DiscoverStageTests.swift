@@ -56,4 +56,15 @@ import Testing
         #expect(units.map(\.id) == ["one.txt", "q1", "https://example.org/a", "https://example.org/b"])
         #expect(units[1].question == "What?")
     }
+
+    /// Issue 16 item 18: a generated `#dup<k>` id skips ids that real inputs have, later ones
+    /// included, so every unit keeps a unique id and the real input keeps its own.
+    @Test func duplicateSuffixesNeverCollideWithRealIDs() {
+        let units = DiscoverStage.units(
+            references: [reference("a"), reference("a"), reference("a#dup2"), reference("a#dup3"), reference("a")],
+            questions: [])
+        #expect(units.map(\.id) == ["a", "a#dup4", "a#dup2", "a#dup3", "a#dup5"])
+        #expect(units.map { $0.problem == nil } == [true, false, true, true, false])
+        #expect(Set(units.map(\.id)).count == units.count)
+    }
 }

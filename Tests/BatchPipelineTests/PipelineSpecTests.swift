@@ -1,4 +1,5 @@
 import Foundation
+import Ingestion
 import KVCaches
 import Testing
 
@@ -273,5 +274,20 @@ import Testing
         #expect(
             e == "--set kv.budget=0.5: kv.budget: decoding mode needs a token count (generated tokens kept), got 0.5",
             "\(e ?? "")")
+    }
+
+    /// Issue 16 item 19: input policy keys, safe by default, settable in the file and by --set.
+    @Test func inputPolicyKeys() throws {
+        let defaults = try parse("")
+        #expect(defaults.input.policy == InputPolicy())
+        #expect(!defaults.input.policy.allowLocalPaths && !defaults.input.policy.followSymlinksOutside)
+        #expect(defaults.input.policy.blockPrivateAddresses)
+        let spec = try parse(
+            "input: {paths: [a], allow_local_paths: true, follow_symlinks_outside: true}",
+            ["input.block_private_addresses=false"])
+        #expect(spec.input.policy == .trusting)
+        #expect(
+            error("input: {allow_local_paths: yes please}")
+                == "p.yaml:1: input.allow_local_paths: expected true or false, got 'yes please'")
     }
 }

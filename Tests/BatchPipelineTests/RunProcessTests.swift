@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import BatchPipeline
@@ -130,6 +131,44 @@ extension ModelBackedTests {
             let (status, _) = try run(arguments + ["--resume", "--quiet"])
             #expect(status == 0)
             #expect(try Set(PipelineFixtures.records(output).map(\.id)) == Set(names))
+        }
+
+        /// Issue 16 item 16: SIGTERM while pages are being fetched ends the run within seconds
+        /// (batch systems allow about 30 s before SIGKILL; a fetch may take 60), not when the
+        /// fetches finish. The interrupted inputs get no line, as inputs the run never reached,
+        /// and `--resume` does them.
+        @Test func sigtermCancelsFetchesInFlight() throws {
+            let server = try TestHTTPServer()
+            defer { server.stop() }
+            server.route("/slow") { _, c in
+                c.send("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n")
+                for _ in 0..<240 {
+                    guard c.send("a") else { return }
+                    Thread.sleep(forTimeInterval: 0.25)
+                }
+            }
+            let list = folder + "/pages.urls"
+            try PipelineFixtures.write("\(server.baseURL)/slow/1\n\(server.baseURL)/slow/2\n", to: list)
+            let output = folder + "/pages.jsonl"
+            let process = try start([
+                "run", pipeline, "--input", list, "--output", output, "--set", "input.block_private_addresses=false",
+                "--set", "input.timeout=120",
+            ])
+            let errors = (process.standardError as! Pipe).fileHandleForReading
+            let deadline = Date().addingTimeInterval(300)
+            while Date() < deadline, process.isRunning, server.requests.count < 2 { usleep(20_000) }
+            try #require(server.requests.count == 2, "the fetches never started")
+            let signalled = Date()
+            kill(process.processIdentifier, SIGTERM)
+            while process.isRunning, Date().timeIntervalSince(signalled) < 20 { usleep(20_000) }
+            let seconds = Date().timeIntervalSince(signalled)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            let stderr = String(decoding: errors.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(seconds < 5, "exited \(seconds) s after SIGTERM")
+            #expect(process.terminationReason == .exit && process.terminationStatus == 143, "\(stderr)")
+            if FileManager.default.fileExists(atPath: output) { #expect(try PipelineFixtures.records(output).isEmpty) }
+            #expect(stderr.contains("run again with --resume"), "\(stderr)")
         }
 
         @Test func exitStatuses() throws {

@@ -36,7 +36,9 @@ enum BigramModel {
         w.add("llama.feed_forward_length", .uint32(8))
         w.add("llama.attention.head_count", .uint32(1))
         w.add("llama.attention.head_count_kv", .uint32(1))
-        w.add("llama.attention.layer_norm_rms_epsilon", .float32(0))
+        // The smallest epsilon a model may declare is still > 0 (issue 16 item 1); 1e-30 leaves
+        // the norm of 2·e_t exactly 1 in fp32, as 0 did.
+        w.add("llama.attention.layer_norm_rms_epsilon", .float32(1e-30))
         w.add("tokenizer.ggml.model", .string("gpt2"))
         w.add("tokenizer.ggml.pre", .string("default"))
         w.add("tokenizer.ggml.tokens", .array(vocabulary.map { .string($0) }))

@@ -4,6 +4,10 @@ import Testing
 
 @testable import GGUF
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Writes `bytes` to a fresh temporary file and returns its path.
 func temporaryFile(_ bytes: [UInt8], name: String = "test.gguf") -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-tests-\(UUID().uuidString)")
@@ -274,6 +278,33 @@ func expectReason(
         #expect(throws: GGUFError.self) { try GGUFFile(path: FileManager.default.temporaryDirectory.path) }
     }
 
+    /// Issue 16 item 8: a FIFO with no writer is refused at once instead of blocking `open()`.
+    /// Should the open block, the test opens the FIFO for writing after 5 s to release it, and
+    /// fails.
+    @Test func fifoWithoutWriterIsRefusedWithoutBlocking() throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-fifo-\(UUID().uuidString)").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let finished = DispatchSemaphore(value: 0)
+        let outcome = LockedBox<String?>(nil)
+        Thread.detachNewThread {
+            do {
+                _ = try GGUFFile(path: fifo)
+                outcome.set("opened")
+            } catch {
+                outcome.set("\(error)")
+            }
+            finished.signal()
+        }
+        if finished.wait(timeout: .now() + 5) == .timedOut {
+            let writer = open(fifo, O_WRONLY | O_NONBLOCK)
+            finished.wait()
+            if writer >= 0 { close(writer) }
+            Issue.record("GGUFFile blocked opening a FIFO with no writer")
+        }
+        #expect(outcome.value == "\(fifo): cannot open: not a regular file (a FIFO)")
+        unlink(fifo)
+    }
+
     @Test func typedAccessorsNameTheKey() throws {
         let file = try GGUFFile(path: temporaryFile(sampleWriter().bytes()))
         #expect(throws: GGUFError(path: file.path, .missingKey("nope"))) { try file.int("nope") }
@@ -290,5 +321,23 @@ func expectReason(
         #expect(GGMLType.bf16.rawValue == 30 && GGMLType.q4_K.bytesPerBlock == 144)
         #expect(GGMLType.q8_0.byteCount(elements: 64) == 68)
         #expect(GGMLType.q8_0.byteCount(elements: 65) == nil)
+    }
+}
+
+/// A value shared with a helper thread.
+final class LockedBox<T>: @unchecked Sendable {
+    // @unchecked Sendable: `stored` is only read and written under `lock`.
+    private let lock = NSLock()
+    private var stored: T
+    init(_ value: T) { stored = value }
+    func set(_ value: T) {
+        lock.lock()
+        stored = value
+        lock.unlock()
+    }
+    var value: T {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
     }
 }

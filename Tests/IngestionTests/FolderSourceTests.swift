@@ -3,6 +3,10 @@ import Testing
 
 @testable import Ingestion
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite struct FolderSourceTests {
     func makeTree() throws -> URL {
         let root = try Fixtures.temporaryFolder()
@@ -80,5 +84,53 @@ import Testing
         #expect(SourceArgument.source(for: "https://example.org/x") is URLSource)
         #expect(SourceArgument.source(for: "-") is StandardInputSource)
         #expect(try FileSource(path: "./docs/a.txt").references()[0].id == "docs/a.txt")
+    }
+
+    /// Issue 16 item 17: a name that is not UTF-8 (Latin-1 "é", a stray 0xFF) is listed and
+    /// read by its bytes; its id shows the bad bytes as `\xNN`.
+    @Test func namesThatAreNotUTF8AreRead() async throws {
+        let root = RawPath(try Fixtures.temporaryFolder().path)
+        let file = root.appending(RawPath(bytes: Array("caf".utf8) + [0xE9] + Array(".txt".utf8)))
+        let folder = root.appending(RawPath(bytes: [0x64, 0xFF]))
+        #expect(folder.withCString { mkdir($0, 0o700) } == 0)
+        for (path, text) in [(file, "Latin-1 name."), (folder.appending(RawPath("inner.txt")), "Inside.")] {
+            let fd = path.withCString { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o600) }
+            try #require(fd >= 0)
+            _ = Array(text.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        let references = try FolderSource(root: root.escaped).references()
+        #expect(references.map(\.id) == ["caf\\xe9.txt", "d\\xff/inner.txt"])
+        #expect(references[0].source == root.escaped + "/caf\\xe9.txt")
+        #expect(references[0].location == .rawFile(path: file))
+        let loader = DocumentLoader()
+        #expect(try await loader.load(references[0]).text == "Latin-1 name.")
+        #expect(try await loader.load(references[1]).text == "Inside.")
+    }
+
+    /// Issue 16 item 19: a link that leads outside the folder is refused unless allowed; links
+    /// inside it are followed as before.
+    @Test func linksLeadingOutsideAreRefusedUnlessAllowed() throws {
+        let root = try makeTree()
+        let outside = try Fixtures.temporaryFolder()
+        _ = try Fixtures.write("secret", to: outside, "secret.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: root.path + "/escape.txt", withDestinationPath: outside.path + "/secret.txt")
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/away", withDestinationPath: outside.path)
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/inside.txt", withDestinationPath: "b.txt")
+        let references = try FolderSource(root: root.path).references()
+        let byID = Dictionary(uniqueKeysWithValues: references.map { ($0.id, $0) })
+        #expect(byID["inside.txt"]?.location == .file(path: root.path + "/inside.txt"))
+        for id in ["escape.txt", "away"] {
+            guard case .failed(let error)? = byID[id]?.location else {
+                Issue.record("\(id) was not refused")
+                continue
+            }
+            #expect(error.kind == "outside_input")
+            #expect(error.detail.contains("set input.follow_symlinks_outside: true"))
+        }
+        #expect(byID["away/secret.txt"] == nil)
+        let allowed = try FolderSource(root: root.path, options: .init(followSymbolicLinksOutside: true)).references()
+        #expect(allowed.map(\.id).contains("escape.txt") && allowed.map(\.id).contains("away/secret.txt"))
     }
 }

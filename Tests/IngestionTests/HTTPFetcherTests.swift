@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Ingestion
@@ -302,5 +303,45 @@ import Testing
                     finalURL: s.baseURL + "/ok", status: 200, contentType: "text/html; charset=utf-8", redirects: 0,
                     attempts: 1))
         #expect(document.fetchSeconds > 0)
+    }
+
+    /// Issue 16 item 19: with `blockPrivateAddresses` a loopback server is refused without a
+    /// request reaching it: by the literal address, and after curl turns `2130706433` (the
+    /// decimal form of 127.0.0.1, which no literal check here parses) into an address.
+    @Test func privateAddressesAreRefusedBeforeConnecting() async throws {
+        let s = try server()
+        defer { s.stop() }
+        for url in [s.baseURL + "/ok", "http://localhost:\(s.port)/ok", "http://2130706433:\(s.port)/ok"] {
+            let e = await error { () async throws(IngestionError) in
+                try await fetcher { $0.blockPrivateAddresses = true }.fetch(url)
+            }
+            #expect(e?.kind == "blocked_address", "\(url): \(String(describing: e))")
+            #expect(e?.detail.contains("set input.block_private_addresses: false") == true)
+        }
+        #expect(s.requests.isEmpty)
+        // Allowed when asked: the same fetcher settings without the block reach the server.
+        #expect(try await fetcher().fetch("http://2130706433:\(s.port)/ok").info.status == 200)
+    }
+
+    /// Issue 16 item 16: cancelling the fetcher's flag ends a transfer in flight (a body that
+    /// would take 10 s) and a retry delay (a 30 s Retry-After) within about a second.
+    @Test func cancellingTheFetcherStopsTransfersAndRetries() async throws {
+        let s = try server()
+        defer { s.stop() }
+        s.route("/busy") { _, c in
+            c.respond(status: 503, reason: "Service Unavailable", headers: ["Retry-After": "30"], body: "later")
+        }
+        let flag = CancellationFlag()
+        var options = FetchOptions(totalTimeout: 60, maxRetries: 3, maxBackoff: 30)
+        options.maxConcurrentRequests = 4
+        let fetcher = HTTPFetcher(options: options, cancellation: flag)
+        let start = Date()
+        async let trickle = error { () async throws(IngestionError) in try await fetcher.fetch(s.baseURL + "/trickle") }
+        async let busy = error { () async throws(IngestionError) in try await fetcher.fetch(s.baseURL + "/busy") }
+        try await Task.sleep(nanoseconds: 500_000_000)
+        flag.cancel()
+        let (a, b) = await (trickle, busy)
+        #expect(a?.kind == "cancelled" && b?.kind == "cancelled", "\(String(describing: a)), \(String(describing: b))")
+        #expect(Date().timeIntervalSince(start) < 3)
     }
 }

@@ -10,7 +10,7 @@ import Testing
         let path = try Fixtures.write(
             "# pages\n\nhttps://example.org/a\r\n  http://127.0.0.1:8080/b?x=1  \nftp://example.org/c\nnot a url\nfile:///tmp/x.html\nhttp:///nohost\n",
             to: folder, "urls.txt")
-        let references = try URLListSource(path: path).references()
+        let references = try URLListSource(path: path, policy: .trusting).references()
         #expect(
             references.map(\.id) == [
                 "https://example.org/a", "http://127.0.0.1:8080/b?x=1", "ftp://example.org/c", "not a url",
@@ -73,5 +73,76 @@ import Testing
                 "unsupported URL scheme 'gopher' (allowed: http, https, file)",
             ])
         #expect(refs[4].id == path + ":6")
+    }
+
+    /// Issue 16 item 18: credentials never reach ids, sources or errors; a refused line keeps its
+    /// own id. Item 19: `file://` entries and paths outside the list's folder are refused unless
+    /// `allowLocalPaths`.
+    @Test func urlListRedactsCredentialsAndRefusesFileURLs() throws {
+        let folder = try Fixtures.temporaryFolder()
+        let path = try Fixtures.write(
+            "https://alice:s3cret@example.org/a?x=1\nfile:///etc/passwd\nftp://bob:pw@example.org/c\n", to: folder,
+            "urls.txt")
+        let references = try URLListSource(path: path).references()
+        #expect(
+            references.map(\.id) == ["https://***@example.org/a?x=1", "file:///etc/passwd", "ftp://***@example.org/c"])
+        #expect(references[0].source == "https://***@example.org/a?x=1")
+        #expect(references[0].location == .url("https://alice:s3cret@example.org/a?x=1"))
+        guard case .failed(let file) = references[1].location, case .failed(let ftp) = references[2].location else {
+            Issue.record("file:// and ftp:// lines were not refused")
+            return
+        }
+        #expect(file.kind == "local_path_refused" && file.detail.contains("input.allow_local_paths"))
+        for reference in references {
+            #expect(!reference.id.contains("s3cret") && !reference.source.contains("s3cret"))
+        }
+        #expect(ftp.description == path + ":3: unsupported URL scheme 'ftp' (allowed: http, https, file)")
+    }
+
+    @Test func jsonLinesKeepIDsRedactAndConfinePaths() throws {
+        let folder = try Fixtures.temporaryFolder()
+        let outside = try Fixtures.temporaryFolder()
+        _ = try Fixtures.write("inside", to: folder, "docs/a.txt")
+        _ = try Fixtures.write("outside", to: outside, "b.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.path + "/docs/link.txt", withDestinationPath: outside.path + "/b.txt")
+        let path = try Fixtures.write(
+            """
+            {"id": "mine", "url": "gopher://x"}
+            {"id": "page", "url": "https://u:pw@example.org/p"}
+            {"url": "https://u:pw@example.org/q"}
+            {"id": "abs", "path": "\(outside.path)/b.txt"}
+            {"id": "up", "path": "../\(outside.lastPathComponent)/b.txt"}
+            {"id": "link", "path": "docs/link.txt"}
+            {"id": "ok", "path": "./docs/../docs/a.txt"}
+            {"id": "local-url", "url": "file:///etc/hostname"}
+            """, to: folder, "in.jsonl")
+        let refs = try JSONLinesSource(path: path).references()
+        #expect(
+            refs.map(\.id) == ["mine", "page", "https://***@example.org/q", "abs", "up", "link", "ok", "local-url"])
+        #expect(refs[1].source == "https://***@example.org/p" && refs[1].location == .url("https://u:pw@example.org/p"))
+        #expect(refs[6].location == .file(path: folder.path + "/./docs/../docs/a.txt"))
+        let kinds = refs.map { ref -> String in
+            guard case .failed(let e) = ref.location else { return "ok" }
+            return e.kind
+        }
+        #expect(
+            kinds == [
+                "unsupported_scheme", "ok", "ok", "local_path_refused", "local_path_refused", "outside_input", "ok",
+                "local_path_refused",
+            ])
+        let trusting = try JSONLinesSource(path: path, policy: .trusting).references()
+        #expect(trusting[3].location == .file(path: outside.path + "/b.txt"))
+        #expect(trusting[5].location == .file(path: folder.path + "/docs/link.txt"))
+        #expect(trusting[7].location == .url("file:///etc/hostname"))
+    }
+
+    @Test func errorsNeverShowCredentials() {
+        let error = IngestionError(source: "https://user:pass@example.org/x", .httpStatus(404))
+        #expect(error.description == "https://***@example.org/x: HTTP status 404")
+        let loop = IngestionError(source: "https://example.org/", .redirectLoop("http://a:b@example.org/y"))
+        #expect(loop.detail == "redirect loop (back to http://***@example.org/y)")
+        #expect(URLValidator.redacted("/tmp/a@b") == "/tmp/a@b")
+        #expect(URLValidator.redacted("https://example.org/a@b") == "https://example.org/a@b")
     }
 }

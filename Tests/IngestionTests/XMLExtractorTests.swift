@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Ingestion
@@ -185,5 +186,48 @@ import Testing
             #expect(line == 3)
             #expect(error.source == "bad.xml")
         }
+    }
+
+    /// Issue 16 item 24: a GSettings schema is data: its element and attribute names are kept as
+    /// `name: value` lines instead of "false / Always show …".
+    @Test func dataXMLKeepsNames() throws {
+        let schema = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <schemalist gettext-domain="gsettings-desktop-schemas">
+              <schema id="org.gnome.desktop.a11y" path="/org/gnome/desktop/a11y/">
+                <key name="always-show-universal-access-status" type="b">
+                  <default>false</default>
+                  <summary>Always show the Universal Access status</summary>
+                  <description>This key overrides the automatic hiding of the Universal Access status.</description>
+                </key>
+                <key name="always-show-text-caret" type="b">
+                  <default l10n="messages">false</default>
+                </key>
+              </schema>
+            </schemalist>
+            """
+        #expect(
+            try xml(schema).text == """
+                schemalist (gettext-domain: gsettings-desktop-schemas)
+
+                schema (id: org.gnome.desktop.a11y, path: /org/gnome/desktop/a11y/)
+                  key (name: always-show-universal-access-status, type: b)
+                    default: false
+                    summary: Always show the Universal Access status
+                    description: This key overrides the automatic hiding of the Universal Access status.
+                  key (name: always-show-text-caret, type: b)
+                    default (l10n: messages): false
+                """)
+        let strings = "<resources><string name=\"app\">Notes</string><string name=\"ok\">OK</string><flag/></resources>"
+        #expect(try xml(strings).text == "string (name: app): Notes\nstring (name: ok): OK\nflag")
+    }
+
+    /// Prose stays prose: long leaf text, structural names or mixed content keep the document walker.
+    @Test func proseXMLIsNotData() throws {
+        let long = String(repeating: "A sentence of prose that goes on. ", count: 10)
+        let sentence = long.trimmingCharacters(in: .whitespaces)
+        #expect(try xml("<doc><chunk>\(long)</chunk><chunk>\(long)</chunk></doc>").text == sentence + "\n\n" + sentence)
+        #expect(try xml("<doc><title>T</title><x>y</x></doc>").text == "T\n\ny")
+        #expect(try xml("<r>before <b>bold</b> after</r>").text == "before bold after")
     }
 }

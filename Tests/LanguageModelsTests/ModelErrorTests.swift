@@ -88,7 +88,7 @@ func tinyLlama(_ edit: (inout GGUFWriter) -> Void = { _ in }) -> String {
         #expect {
             try LlamaModel(path: replaced)
         } throws: { error in
-            "\(error)".contains("head_count_kv 3")
+            "\(error)".contains("'llama.attention.head_count_kv' is 3")
         }
     }
 

@@ -4,28 +4,29 @@ import Foundation
     import Glibc
 #endif
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 (an ephemeral port) for the fetcher tests: one thread per
-/// connection, every response closes its connection. Nothing it does reaches beyond loopback.
-final class TestHTTPServer: @unchecked Sendable {
+/// A tiny HTTP/1.1 server on 127.0.0.1 (an ephemeral port) for the fetcher and pipeline tests:
+/// one thread per connection, every response closes its connection. Nothing it does reaches
+/// beyond loopback.
+public final class TestHTTPServer: @unchecked Sendable {
     // @unchecked Sendable: mutable state (`log`, `counters`, `gauges`, `stopped`) is guarded by `lock`;
     // `listener` and `port` are set once in init.
 
-    struct Request: Sendable {
-        var path: String
-        var headers: [String: String]
+    public struct Request: Sendable {
+        public var path: String
+        public var headers: [String: String]
     }
 
     /// What a route does with a connection.
-    typealias Handler = @Sendable (Request, Connection) -> Void
+    public typealias Handler = @Sendable (Request, Connection) -> Void
 
-    final class Connection: @unchecked Sendable {
+    public final class Connection: @unchecked Sendable {
         // @unchecked Sendable: used by one handler thread only.
-        let fd: Int32
+        public let fd: Int32
         init(fd: Int32) { self.fd = fd }
 
         /// Sends bytes, ignoring a peer that went away (MSG_NOSIGNAL: no SIGPIPE).
         @discardableResult
-        func send(_ bytes: [UInt8]) -> Bool {
+        public func send(_ bytes: [UInt8]) -> Bool {
             var sent = 0
             while sent < bytes.count {
                 let n = bytes.withUnsafeBytes {
@@ -38,22 +39,22 @@ final class TestHTTPServer: @unchecked Sendable {
         }
 
         @discardableResult
-        func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+        public func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
         /// A complete response with Content-Length.
-        func respond(status: Int, reason: String = "OK", headers: [String: String] = [:], body: [UInt8]) {
+        public func respond(status: Int, reason: String = "OK", headers: [String: String] = [:], body: [UInt8]) {
             var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
             for (k, v) in headers.sorted(by: { $0.key < $1.key }) { head += "\(k): \(v)\r\n" }
             send(head + "\r\n")
             send(body)
         }
 
-        func respond(status: Int, reason: String = "OK", headers: [String: String] = [:], body: String) {
+        public func respond(status: Int, reason: String = "OK", headers: [String: String] = [:], body: String) {
             respond(status: status, reason: reason, headers: headers, body: Array(body.utf8))
         }
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let listener: Int32
     private let lock = NSLock()
     private var routes: [(prefix: String, handler: Handler)] = []
@@ -62,9 +63,9 @@ final class TestHTTPServer: @unchecked Sendable {
     private var gauges: [String: (current: Int, max: Int)] = [:]
     private var stopped = false
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    init() throws {
+    public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var yes: Int32 = 1
@@ -92,14 +93,14 @@ final class TestHTTPServer: @unchecked Sendable {
     }
 
     /// Routes a path prefix (longest registered prefix wins).
-    func route(_ prefix: String, _ handler: @escaping Handler) {
+    public func route(_ prefix: String, _ handler: @escaping Handler) {
         lock.withLock { routes.append((prefix, handler)) }
     }
 
-    var requests: [Request] { lock.withLock { log } }
+    public var requests: [Request] { lock.withLock { log } }
 
     /// How many times `key` was counted (handlers use it for "first call fails" routes).
-    func increment(_ key: String) -> Int {
+    public func increment(_ key: String) -> Int {
         lock.withLock {
             counters[key, default: 0] += 1
             return counters[key]!
@@ -110,7 +111,7 @@ final class TestHTTPServer: @unchecked Sendable {
     /// descriptor number cannot be reused by another test's socket while that thread still
     /// calls `accept` on it.
     /// Marks one more handler of `key` as busy; returns nothing. Pair with `leave`.
-    func enter(_ key: String) {
+    public func enter(_ key: String) {
         lock.withLock {
             var g = gauges[key] ?? (0, 0)
             g.current += 1
@@ -119,12 +120,12 @@ final class TestHTTPServer: @unchecked Sendable {
         }
     }
 
-    func leave(_ key: String) { lock.withLock { gauges[key]?.current -= 1 } }
+    public func leave(_ key: String) { lock.withLock { gauges[key]?.current -= 1 } }
 
     /// Most handlers of `key` busy at once.
-    func maxBusy(_ key: String) -> Int { lock.withLock { gauges[key]?.max ?? 0 } }
+    public func maxBusy(_ key: String) -> Int { lock.withLock { gauges[key]?.max ?? 0 } }
 
-    func stop() {
+    public func stop() {
         lock.withLock { stopped = true }
         shutdown(listener, Int32(SHUT_RDWR))
     }
