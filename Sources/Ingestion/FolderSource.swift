@@ -1,7 +1,9 @@
 /// Every file under a folder, recursively, sorted by relative path (UTF-8 byte order). Ids are paths relative to the folder.
 ///
-/// Hidden entries (names starting with `.`) are skipped unless asked for. Symbolic links are
-/// followed, but each directory is entered once (by device and inode), so link loops end.
+/// Hidden entries (names starting with `.`) are skipped unless asked for, and so are the files in
+/// `excludedFiles` (a pipeline's own output, lock and temporary files when the output is inside
+/// an input folder). Symbolic links are followed, but each directory is entered once (by device
+/// and inode), so link loops end.
 /// Sockets, FIFOs and devices are skipped (reading a FIFO could block forever); an unreadable
 /// subfolder or a broken link becomes a reference carrying its error.
 public struct FolderSource: DocumentSource {
@@ -12,15 +14,36 @@ public struct FolderSource: DocumentSource {
         public var exclude: [String]
         public var includeHidden: Bool
         public var followSymbolicLinks: Bool
+        /// Files never listed, whatever their name or the path they are reached by (links and
+        /// hard links included).
+        public var excludedFiles: Set<FileIdentity>
 
         public init(
             include: [String] = [], exclude: [String] = [], includeHidden: Bool = false,
-            followSymbolicLinks: Bool = true
+            followSymbolicLinks: Bool = true, excludedFiles: Set<FileIdentity> = []
         ) {
             self.include = include
             self.exclude = exclude
             self.includeHidden = includeHidden
             self.followSymbolicLinks = followSymbolicLinks
+            self.excludedFiles = excludedFiles
+        }
+    }
+
+    /// A file by device and inode: the same file under any name.
+    public struct FileIdentity: Sendable, Hashable {
+        public var device: UInt64
+        public var inode: UInt64
+
+        /// The identity of the file at `path` (links followed), or nil if there is none.
+        public init?(path: String) {
+            guard let status = FileSystem.status(path) else { return nil }
+            self.init(status)
+        }
+
+        init(_ status: FileSystem.Status) {
+            device = status.device
+            inode = status.inode
         }
     }
 
@@ -67,6 +90,7 @@ public struct FolderSource: DocumentSource {
                     if exclude.contains(where: { $0.matches(relative) }) { continue }
                     if visited.insert([status.device, status.inode]).inserted { subfolders.append(relative) }
                 } else if status.isRegular {
+                    if options.excludedFiles.contains(FileIdentity(status)) { continue }
                     if exclude.contains(where: { $0.matches(relative) }) { continue }
                     if !include.isEmpty, !include.contains(where: { $0.matches(relative) }) { continue }
                     references.append(DocumentReference(id: relative, source: path, location: .file(path: path)))
