@@ -63,12 +63,21 @@ public struct OutputRecord: Sendable, Equatable, Codable {
     /// Model levels: 1 for one prompt, 2 for map then reduce, more when partial outputs were
     /// themselves too long.
     public var levels: Int
+    /// SHA-256 of the run's configuration (`PipelineSpec.configurationText`): `--resume` keeps a
+    /// record only under the same hash. Nil in records written before it was recorded.
+    public var configHash: String?
+    /// SHA-256 of the input's extracted text (what the model was prompted with, before chunking
+    /// and templates); nil when the input could not be read. `--resume` redoes or refuses a
+    /// record whose input now extracts to other text.
+    public var contentHash: String?
     public var timings: Timings
     public var schemaVersion: Int = OutputRecord.schemaVersion
 
     enum CodingKeys: String, CodingKey {
         case id, index, source, title, task, question, output, status, error, model, policy, budget, stride, chunks
         case levels, timings, truncated
+        case configHash = "config_hash"
+        case contentHash = "content_hash"
         case errorKind = "error_kind"
         case kvMode = "kv_mode"
         case promptTokens = "prompt_tokens"
@@ -84,7 +93,7 @@ public struct OutputRecord: Sendable, Equatable, Codable {
         status: Status, error: String? = nil, errorKind: String? = nil, model: String, kvMode: String, policy: String,
         budget: BudgetNumber, stride: Int, promptTokens: Int = 0, kvTokensKept: Int = 0, generatedTokens: Int = 0,
         stopReason: String? = nil, longDocuments: String, truncated: Bool = false, chunks: Int = 0, levels: Int = 0,
-        timings: Timings = Timings()
+        configHash: String? = nil, contentHash: String? = nil, timings: Timings = Timings()
     ) {
         self.id = id
         self.index = index
@@ -109,6 +118,8 @@ public struct OutputRecord: Sendable, Equatable, Codable {
         self.truncated = truncated
         self.chunks = chunks
         self.levels = levels
+        self.configHash = configHash
+        self.contentHash = contentHash
         self.timings = timings
     }
 
@@ -132,7 +143,7 @@ public struct OutputRecord: Sendable, Equatable, Codable {
             ("stride", .int(stride)), ("prompt_tokens", .int(promptTokens)), ("kv_tokens_kept", .int(kvTokensKept)),
             ("generated_tokens", .int(generatedTokens)), ("stop_reason", text(stopReason)),
             ("long_documents", .string(longDocuments)), ("truncated", .bool(truncated)), ("chunks", .int(chunks)),
-            ("levels", .int(levels)),
+            ("levels", .int(levels)), ("config_hash", text(configHash)), ("content_hash", text(contentHash)),
             (
                 "timings",
                 .object([
