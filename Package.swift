@@ -17,7 +17,8 @@ let package = Package(
         .library(name: "EasyKV", targets: ["BatchPipeline", "Evaluation", "LanguageModels"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // 1.8: `@Option(defaultAsFlag:)` for `easykv run --resume[=changed]`.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],

@@ -7,20 +7,47 @@ import Ingestion
 /// input's id either, so every input still yields exactly one line under its own id.
 public struct DiscoverStage: PipelineStage {
     public var name: String { "discover" }
+    /// Files that are never inputs: the run's own output, lock and temporary files, so an output
+    /// inside an input folder is not summarised by the next run (`ownFiles(ofOutput:)`).
+    public var excludedFiles: Set<FolderSource.FileIdentity>
 
-    public init() {}
+    public init(excludedFiles: Set<FolderSource.FileIdentity> = []) {
+        self.excludedFiles = excludedFiles
+    }
 
     public func process(_ spec: PipelineSpec) async throws(PipelineError) -> [WorkUnit] {
-        Self.units(references: Ingestor.references(from: Self.sources(spec.input)), questions: spec.questions)
+        Self.units(
+            references: Ingestor.references(from: Self.sources(spec.input, excluding: excludedFiles)),
+            questions: spec.questions)
+    }
+
+    /// The files of the output at `path` that exist now: the output (through its links), its
+    /// lock file and temporary files of rewrites (a killed run can leave one behind).
+    public static func ownFiles(ofOutput path: String) -> Set<FolderSource.FileIdentity> {
+        guard !OutputPath.isStandardOutput(path) else { return [] }
+        let target = OutputPath.resolvingLinks(path)
+        let folder = OutputPath.folder(of: target)
+        let name = OutputPath.name(of: target)
+        var own: Set<FolderSource.FileIdentity> = []
+        if let output = FolderSource.FileIdentity(path: target) { own.insert(output) }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+        for other in names where OutputPath.isOwnFile(other, ofOutputNamed: name) {
+            if let file = FolderSource.FileIdentity(path: folder.isEmpty ? other : folder + "/" + other) {
+                own.insert(file)
+            }
+        }
+        return own
     }
 
     /// The sources named by `input.paths`: `*.jsonl` files are JSON Lines of documents and
     /// questions, `*.urls` files list URLs, `-` is standard input, folders are walked with the
-    /// include/exclude globs, anything else is a file or URL.
-    public static func sources(_ input: InputSpec) -> [any DocumentSource] {
+    /// include/exclude globs (never listing `excluded`), anything else is a file or URL.
+    public static func sources(_ input: InputSpec, excluding excluded: Set<FolderSource.FileIdentity> = [])
+        -> [any DocumentSource]
+    {
         let folderOptions = FolderSource.Options(
             include: input.include, exclude: input.exclude, includeHidden: input.hidden,
-            followSymbolicLinksOutside: input.policy.followSymlinksOutside)
+            followSymbolicLinksOutside: input.policy.followSymlinksOutside, excludedFiles: excluded)
         return input.paths.map { path -> any DocumentSource in
             var isDirectory: ObjCBool = false
             let isFolder =

@@ -16,6 +16,8 @@
 public final class JSONLinesWriter {
     public let path: String
     private var fd: Int32
+    /// False for standard output: it is neither fsynced (a pipe or terminal cannot be) nor closed.
+    private let ownsDescriptor: Bool
     /// fsync after this many lines (0: only on `close`).
     public let syncEvery: Int
     private var sinceSync = 0
@@ -25,11 +27,25 @@ public final class JSONLinesWriter {
     public init(path: String, truncate: Bool = false, syncEvery: Int = 0) throws(PipelineError) {
         self.path = path
         self.syncEvery = syncEvery
+        ownsDescriptor = true
         let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0)
         fd = open(path, flags, 0o644)
         guard fd >= 0 else {
             throw PipelineError.output(path: path, message: "cannot open for writing: \(Self.errnoText())")
         }
+    }
+
+    private init(standardOutputPath: String) {
+        path = standardOutputPath
+        syncEvery = 0
+        ownsDescriptor = false
+        fd = STDOUT_FILENO
+    }
+
+    /// Writes to standard output (`--output -`), each line in one `write(2)` like a file, so a
+    /// reader of the pipe never sees half a line.
+    public static func standardOutput() -> JSONLinesWriter {
+        JSONLinesWriter(standardOutputPath: OutputPath.standardOutput)
     }
 
     deinit { try? close() }
@@ -56,7 +72,7 @@ public final class JSONLinesWriter {
 
     /// Flushes the file to disk.
     public func sync() throws(PipelineError) {
-        guard fd >= 0 else { return }
+        guard fd >= 0, ownsDescriptor else { return }
         sinceSync = 0
         guard fsync(fd) == 0 else {
             throw PipelineError.output(path: path, message: "fsync failed: \(Self.errnoText())")
@@ -67,7 +83,7 @@ public final class JSONLinesWriter {
         guard fd >= 0 else { return }
         defer { fd = -1 }
         try sync()
-        _ = closeDescriptor(fd)
+        if ownsDescriptor { _ = closeDescriptor(fd) }
     }
 
     /// Cuts `path` back to its last newline if it ends in a partial line. Returns the bytes

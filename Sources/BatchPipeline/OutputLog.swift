@@ -1,14 +1,31 @@
 import Foundation
 
 /// The lines already in an output file, as `--resume` and `easykv merge` need them: id, input
-/// index and status of each record, with the line itself.
+/// index, status, question and hashes of each record, with the line itself.
 public struct OutputLog: Sendable {
     public struct Entry: Sendable, Equatable {
         public var id: String
         public var index: Int?
         public var status: OutputRecord.Status
+        public var question: String?
+        /// `config_hash` and `content_hash` (nil in lines written before they were recorded).
+        public var configHash: String?
+        public var contentHash: String?
         /// The line as written (no newline).
         public var line: String
+
+        public init(
+            id: String, index: Int?, status: OutputRecord.Status, question: String? = nil, configHash: String? = nil,
+            contentHash: String? = nil, line: String
+        ) {
+            self.id = id
+            self.index = index
+            self.status = status
+            self.question = question
+            self.configHash = configHash
+            self.contentHash = contentHash
+            self.line = line
+        }
     }
 
     public var path: String
@@ -25,6 +42,15 @@ public struct OutputLog: Sendable {
         var id: String
         var index: Int?
         var status: OutputRecord.Status
+        var question: String?
+        var configHash: String?
+        var contentHash: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, index, status, question
+            case configHash = "config_hash"
+            case contentHash = "content_hash"
+        }
     }
 
     /// Reads `path`; a missing file is an empty log.
@@ -54,25 +80,32 @@ public struct OutputLog: Sendable {
             }
             log.entries.append(
                 Entry(
-                    id: header.id, index: header.index, status: header.status,
+                    id: header.id, index: header.index, status: header.status, question: header.question,
+                    configHash: header.configHash, contentHash: header.contentHash,
                     line: String(decoding: slice, as: UTF8.self)))
         }
         return log
     }
 
     /// Replaces `path` by `lines` atomically (a temporary file in the same folder, fsynced, then
-    /// renamed over it), so a crash leaves either the old file or the new one.
+    /// renamed over it), so a crash leaves either the old file or the new one. A symbolic link
+    /// is written through: its target is replaced and the link stays (`OutputPath.resolvingLinks`).
+    /// The caller holds the output's `OutputLock`, so no other writer appends meanwhile.
     public static func rewrite(path: String, lines: [String]) throws(PipelineError) {
-        let temporary = path + ".tmp-\(getpid())"
+        let target = OutputPath.resolvingLinks(path)
+        let temporary = OutputPath.temporaryPath(for: target)
         do {
             let writer = try JSONLinesWriter(path: temporary, truncate: true)
             for line in lines { try writer.append(line) }
             try writer.close()
+            // The new file keeps the old one's permissions (a group-readable output stays so).
+            var old = stat()
+            if stat(target, &old) == 0 { _ = chmod(temporary, old.st_mode & 0o7777) }
         } catch {
             unlink(temporary)
             throw error
         }
-        guard rename(temporary, path) == 0 else {
+        guard rename(temporary, target) == 0 else {
             let message = JSONLinesWriter.errnoText()
             unlink(temporary)
             throw PipelineError.output(path: path, message: "cannot replace: \(message)")

@@ -15,6 +15,9 @@ public enum OutputMerger {
         public var invalidLines = 0
         /// Input files that ended in a torn line (ignored).
         public var tornFiles = 0
+        /// Distinct `config_hash` values among the merged records (records without one count as
+        /// one more): more than 1 means the files were not made by one pipeline, model and settings.
+        public var configurations = 0
     }
 
     /// Merged lines of `inputs`, with counts.
@@ -50,17 +53,21 @@ public enum OutputMerger {
         summary.records = sorted.count
         summary.ok = sorted.filter { $0.entry.status == .ok }.count
         summary.failed = summary.records - summary.ok
+        summary.configurations = Set(sorted.map { $0.entry.configHash ?? "" }).count
         return (sorted.map(\.entry.line), summary)
     }
 
-    /// Merges `inputs` into `output` (replaced atomically).
+    /// Merges `inputs` into `output` (replaced atomically, through a symbolic link), holding the
+    /// output's lock: a run still writing it is not overwritten.
     @discardableResult
     public static func merge(_ inputs: [String], into output: String) throws(PipelineError) -> Summary {
-        let (lines, summary) = try merge(inputs)
-        let folder = (output as NSString).deletingLastPathComponent
+        let folder = OutputPath.folder(of: OutputPath.resolvingLinks(output))
         if !folder.isEmpty {
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
+        let lock = try OutputLock.acquire(output: output)
+        defer { lock.release() }
+        let (lines, summary) = try merge(inputs)
         try OutputLog.rewrite(path: output, lines: lines)
         return summary
     }

@@ -64,6 +64,13 @@ public struct OutputRecord: Sendable, Equatable, Decodable {
     /// Model levels: 1 for one prompt, 2 for map then reduce, more when partial outputs were
     /// themselves too long.
     public var levels: Int
+    /// SHA-256 of the run's configuration (`PipelineSpec.configurationText`): `--resume` keeps a
+    /// record only under the same hash. Nil in records written before it was recorded.
+    public var configHash: String?
+    /// SHA-256 of the input's extracted text (what the model was prompted with, before chunking
+    /// and templates); nil when the input could not be read. `--resume` redoes or refuses a
+    /// record whose input now extracts to other text.
+    public var contentHash: String?
     public var timings: Timings
     public var schemaVersion: Int = OutputRecord.schemaVersion
 
@@ -78,7 +85,10 @@ public struct OutputRecord: Sendable, Equatable, Decodable {
         case generatedTokens = "generated_tokens"
         case stopReason = "stop_reason"
         case longDocuments = "long_documents"
-        case truncated, chunks, levels, timings
+        case truncated, chunks, levels
+        case configHash = "config_hash"
+        case contentHash = "content_hash"
+        case timings
         case schemaVersion = "schema_version"
     }
 
@@ -87,7 +97,7 @@ public struct OutputRecord: Sendable, Equatable, Decodable {
         status: Status, error: String? = nil, errorKind: String? = nil, model: String, kvMode: String, policy: String,
         budget: Budget?, stride: Int, promptTokens: Int = 0, kvTokensKept: Int = 0, generatedTokens: Int = 0,
         stopReason: String? = nil, longDocuments: String, truncated: Bool = false, chunks: Int = 0, levels: Int = 0,
-        timings: Timings = Timings()
+        configHash: String? = nil, contentHash: String? = nil, timings: Timings = Timings()
     ) {
         self.id = id
         self.index = index
@@ -112,6 +122,8 @@ public struct OutputRecord: Sendable, Equatable, Decodable {
         self.truncated = truncated
         self.chunks = chunks
         self.levels = levels
+        self.configHash = configHash
+        self.contentHash = contentHash
         self.timings = timings
     }
 
@@ -143,6 +155,8 @@ public struct OutputRecord: Sendable, Equatable, Decodable {
         case .truncated: return .bool(truncated)
         case .chunks: return .int(chunks)
         case .levels: return .int(levels)
+        case .configHash: return text(configHash)
+        case .contentHash: return text(contentHash)
         case .timings:
             return .object([
                 ("fetch", seconds(timings.fetch)), ("extract", seconds(timings.extract)),

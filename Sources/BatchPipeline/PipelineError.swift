@@ -10,6 +10,9 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidShard(String)
     /// Reading, writing or repairing an output file failed.
     case output(path: String, message: String)
+    /// The output cannot be used as asked: another run is writing it, it holds results and
+    /// neither `--resume` nor `--overwrite` was given, or its records no longer match the run.
+    case outputConflict(path: String, message: String)
     /// The model, tokenizer or chat template could not be prepared for the run.
     case model(String)
     /// One input failed while it was prompted or generated (becomes an error record).
@@ -21,9 +24,12 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable, Sendable {
             return key.isEmpty ? "\(location): \(message)" : "\(location): \(key): \(message)"
         case .unreadableSpec(let path, let message): return "\(path): \(message)"
         case .invalidShard(let text): return "--shard \(text): expected i/N with 0 <= i < N (for example 0/3)"
-        case .output(let path, let message): return "\(path): \(message)"
+        case .output(let path, let message), .outputConflict(let path, let message): return "\(path): \(message)"
         case .model(let message): return message
-        case .document(let id, _, let message): return "\(id): \(message)"
+        case .document(let id, _, let message):
+            // Loading errors already start with their source, which is often the id itself
+            // (a file or URL given as an input): name it once.
+            return message.hasPrefix(id + ": ") ? message : "\(id): \(message)"
         }
     }
 
@@ -31,12 +37,22 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable, Sendable {
     /// line (a resumed run does it).
     public static let interruptedKind = "interrupted"
 
+    /// Whether the invocation itself must change (the pipeline file, a flag, the choice of
+    /// output): `easykv run` exits with status 2 for these, 1 for failures while running.
+    public var isInvocationError: Bool {
+        switch self {
+        case .invalidSpec, .unreadableSpec, .invalidShard, .outputConflict: return true
+        case .output, .model, .document: return false
+        }
+    }
+
     /// A short machine-friendly name for records and the final report.
     public var kind: String {
         switch self {
         case .invalidSpec, .unreadableSpec: return "invalid_pipeline"
         case .invalidShard: return "invalid_shard"
         case .output: return "output"
+        case .outputConflict: return "output_conflict"
         case .model: return "model"
         case .document(_, let kind, _): return kind
         }

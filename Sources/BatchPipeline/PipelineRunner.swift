@@ -6,8 +6,18 @@ import Tokenizers
 
 /// How a run is started: resume, shard, progress, early stop.
 public struct RunOptions: Sendable {
-    /// Skip ids already in the output with status ok; redo the rest.
-    public var resume = false
+    /// What to do with the records already in the output.
+    public enum Resume: String, Sendable, CaseIterable {
+        /// Start a new output (a file with results is refused unless `overwrite`).
+        case off
+        /// `--resume`: skip inputs whose ok record still matches the run (same settings, same
+        /// question, same input text) and redo the rest; refuse if a record no longer matches.
+        case matching
+        /// `--resume=changed`: like `matching`, but redo the inputs whose records no longer match.
+        case changed
+    }
+
+    public var resume = Resume.off
     /// Start a non-empty output file over.
     public var overwrite = false
     public var shard = Shard.all
@@ -41,23 +51,36 @@ public final class PipelineRunner: Sendable {
         let started = Date()
         let shard = options.shard
         let outputPath = spec.outputPath(shard: shard)
+        let toStandardOutput = OutputPath.isStandardOutput(outputPath)
         guard !spec.input.paths.isEmpty else {
             throw PipelineError.invalidSpec(
                 location: spec.origin, key: "input.paths",
                 message: "no inputs: list input.paths in the pipeline or pass --input")
         }
-        let all = try await DiscoverStage().process(spec)
+        if toStandardOutput, options.resume != .off {
+            throw PipelineError.outputConflict(
+                path: "--output -", message: "standard output cannot be resumed: give --output a file")
+        }
+        // Everything that can refuse the run comes before the model loads (issue 16 item 22).
+        try checkInputs(output: outputPath)
+        let lock = toStandardOutput ? nil : try claimOutput(outputPath)
+        defer { lock?.release() }
+        let configHash = try configurationFingerprint()
+        let all = try await DiscoverStage(excludedFiles: DiscoverStage.ownFiles(ofOutput: outputPath)).process(spec)
         let mine = all.filter { shard.contains(id: $0.id) }
         var summary = RunSummary(output: outputPath, shard: shard)
         summary.inputs = mine.count
         summary.batchSize = spec.batchSize
 
-        let todo = try prepareOutput(outputPath, units: mine)
+        let todo = toStandardOutput ? mine : try await prepareOutput(outputPath, units: mine, configHash: configHash)
         summary.alreadyDone = mine.count - todo.count
         guard !todo.isEmpty else {
-            let writer = try JSONLinesWriter(
-                path: outputPath, truncate: !options.resume && !FileManager.default.fileExists(atPath: outputPath))
-            try writer.close()
+            if !toStandardOutput {
+                let writer = try JSONLinesWriter(
+                    path: outputPath,
+                    truncate: options.resume == .off && !FileManager.default.fileExists(atPath: outputPath))
+                try writer.close()
+            }
             summary.seconds = Date().timeIntervalSince(started)
             summary.peakMemoryBytes = RunSummary.peakMemoryBytes()
             return summary
@@ -73,7 +96,8 @@ public final class PipelineRunner: Sendable {
         engine.start()
 
         let counters = RunCounters()
-        let writer = try WriteStage(path: outputPath, truncate: !options.resume, onWrite: { counters.record($0) })
+        let writer = try WriteStage(
+            path: outputPath, truncate: options.resume == .off, onWrite: { counters.record($0) })
         let progress = ProgressReporter(
             mode: options.progress, total: todo.count, counters: counters, engine: { engine.statistics })
         progress.start()
@@ -86,7 +110,7 @@ public final class PipelineRunner: Sendable {
                 engine: engine, kv: spec.kv,
                 generation: spec.generationSettings(stopTokenIDs: loaded.stopTokenIDs),
                 stopStrings: spec.generation.stop),
-            write: writer, records: RecordFactory(spec: spec, model: loaded.name))
+            write: writer, records: RecordFactory(spec: spec, model: loaded.name), configHash: configHash)
         let fatal = FatalError()
         let window = self.window
         let stop = options.stop
@@ -151,22 +175,57 @@ public final class PipelineRunner: Sendable {
         return loaded
     }
 
-    /// Makes the output ready and returns the units still to do. Without `--resume`, a file with
-    /// results is refused unless `--overwrite`. With it, a torn last line is cut, and error lines
-    /// (and unreadable lines) of inputs about to be redone are dropped, so each id keeps one line.
-    func prepareOutput(_ path: String, units: [WorkUnit]) throws(PipelineError) -> [WorkUnit] {
-        let folder = (path as NSString).deletingLastPathComponent
+    /// Refuses, before anything is loaded, inputs that do not exist (a typo in `--input`) and an
+    /// input that is the output itself. URLs (anything with `://`) are left to the loader, which
+    /// writes an error record for each one it cannot fetch.
+    func checkInputs(output: String) throws(PipelineError) {
+        let ownOutput = OutputPath.isStandardOutput(output) ? nil : FolderSource.FileIdentity(path: output)
+        for path in spec.input.paths where path != "-" && !path.contains("://") {
+            guard let input = FolderSource.FileIdentity(path: path) else {
+                throw PipelineError.invalidSpec(location: path, key: "input.paths", message: "no such file or folder")
+            }
+            if input == ownOutput {
+                throw PipelineError.invalidSpec(
+                    location: path, key: "input.paths", message: "is this run's output (\(output)), not an input")
+            }
+        }
+    }
+
+    /// Creates the output's folder and takes its lock, so no other run writes it meanwhile.
+    func claimOutput(_ path: String) throws(PipelineError) -> OutputLock {
+        let folder = OutputPath.folder(of: OutputPath.resolvingLinks(path))
         if !folder.isEmpty {
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                 throw PipelineError.output(
                     path: folder, message: "cannot create the output folder: \(error.localizedDescription)")
             }
         }
-        guard options.resume else {
+        return try OutputLock.acquire(output: path)
+    }
+
+    /// The run's `config_hash`: the spec with the model file's identity (read from its header,
+    /// not loaded).
+    func configurationFingerprint() throws(PipelineError) -> String {
+        let path: String
+        do { path = try ModelLocator.resolve(spec.model) } catch { throw PipelineError.model(error.description) }
+        return spec.configurationFingerprint(modelIdentity: try ModelIdentity(path: path))
+    }
+
+    /// Makes the output ready and returns the units still to do. Without `--resume`, a file with
+    /// results is refused unless `--overwrite`. With it, a torn last line is cut; records that no
+    /// longer match the run (`ResumeCheck`) refuse the run, or with `--resume=changed` are
+    /// dropped and redone; error lines (and unreadable lines) of inputs about to be redone are
+    /// dropped, so each id keeps one line. Records of inputs not in this run stay when they were
+    /// made with the same settings; otherwise the run is refused, since they cannot be redone and
+    /// the file would mix two configurations.
+    func prepareOutput(_ path: String, units: [WorkUnit], configHash: String) async throws(PipelineError)
+        -> [WorkUnit]
+    {
+        guard options.resume != .off else {
             if !options.overwrite, let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int,
                 size > 0
             {
-                throw PipelineError.output(
+                throw PipelineError.outputConflict(
                     path: path,
                     message: "already holds results: pass --resume to continue it or --overwrite to start over")
             }
@@ -175,10 +234,31 @@ public final class PipelineRunner: Sendable {
         let cut = try JSONLinesWriter.repairTornTail(path: path)
         if cut > 0 { options.log("\(path): cut a torn last line (\(cut) bytes) left by an interrupted write") }
         let log = try OutputLog.read(path: path)
-        let done = log.completedIDs
-        let redo = Set(units.lazy.map(\.id).filter { !done.contains($0) })
-        // Error lines go when their id is redone now or already has an ok line.
-        let kept = log.entries.filter { $0.status == .ok || (!redo.contains($0.id) && !done.contains($0.id)) }
+        let ids = Set(units.map(\.id))
+        let others = log.entries.filter { !ids.contains($0.id) && $0.configHash != configHash }
+        if !others.isEmpty {
+            let shown = others.prefix(3).map(\.id).joined(separator: ", ") + (others.count > 3 ? ", …" : "")
+            throw PipelineError.outputConflict(
+                path: path,
+                message:
+                    "holds \(others.count) record(s) of inputs not in this run, made with other settings (\(shown)); they cannot be redone: choose another --output, or --overwrite to start over"
+            )
+        }
+        var okRecords: [String: OutputLog.Entry] = [:]
+        for entry in log.entries where entry.status == .ok && ids.contains(entry.id) { okRecords[entry.id] = entry }
+        let check = ResumeCheck(
+            configHash: configHash, load: LoadStage(input: spec.input, concurrency: spec.concurrency),
+            parallelism: 2 * spec.concurrency.extract)
+        let mismatches = await check.mismatches(units: units, okRecords: okRecords, note: options.log)
+        if !mismatches.isEmpty {
+            guard options.resume == .changed else {
+                throw PipelineError.outputConflict(path: path, message: ResumeCheck.refusal(mismatches))
+            }
+            options.log("\(path): redoing \(ResumeCheck.summary(mismatches))")
+        }
+        let done = Set(okRecords.keys).subtracting(mismatches.map(\.id))
+        // This run's inputs keep only ok lines that still stand; other inputs' lines all stay.
+        let kept = log.entries.filter { !ids.contains($0.id) || ($0.status == .ok && done.contains($0.id)) }
         if kept.count != log.entries.count || !log.invalidLines.isEmpty {
             if !log.invalidLines.isEmpty {
                 options.log(
@@ -213,6 +293,8 @@ struct Stages: Sendable {
     let infer: InferStage
     let write: WriteStage
     let records: RecordFactory
+    /// The run's `config_hash`, written into every record.
+    let configHash: String
 
     /// One document's units: load once, then prepare and infer each (concurrently, so a
     /// document's questions share batches), then hand each record to the writer.
@@ -225,10 +307,13 @@ struct Stages: Sendable {
         }
         let loaded = document
         let failed = loadError
+        let contentHash = document?.contentHash
         await withTaskGroup(of: Void.self) { group in
             for (ordinal, unit) in units {
                 group.addTask {
-                    let record = await self.record(unit, loaded, failed)
+                    var record = await self.record(unit, loaded, failed)
+                    record.configHash = configHash
+                    record.contentHash = contentHash
                     do throws(PipelineError) {
                         if record.errorKind == PipelineError.interruptedKind {
                             try await write.skip(ordinal)

@@ -49,12 +49,15 @@ public struct RunSummary: Sendable, Equatable {
         return 0
     }
 
+    /// The output as the report names it.
+    var outputName: String { OutputPath.isStandardOutput(output) ? "standard output" : output }
+
     /// Human-readable report (several lines).
     public var text: String {
         var lines: [String] = []
         let shardText = shard.count > 1 ? " (shard \(shard))" : ""
         if inputs == 0 {
-            return "no inputs\(shardText): nothing to do (\(output) is empty)"
+            return "no inputs\(shardText): nothing to do (\(outputName) is empty)"
         }
         if inputs == alreadyDone && interrupted == nil {
             return
@@ -73,18 +76,21 @@ public struct RunSummary: Sendable, Equatable {
             lines.append(
                 "interrupted (\(interrupted)): \(notProcessed) inputs not processed; run again with --resume to finish")
         }
-        lines.append(
-            String(
-                format:
-                    "throughput: %.1f documents/min, prefill %.0f tokens/s, decode %.1f tokens/s (mean batch %.2f of %d)",
-                documentsPerMinute, prefillTokensPerSecond, decodeTokensPerSecond, meanDecodeBatch, batchSize))
+        // Throughput of a run where nothing succeeded would measure how fast inputs failed.
+        if ok > 0 {
+            lines.append(
+                String(
+                    format:
+                        "throughput: %.1f documents/min, prefill %.0f tokens/s, decode %.1f tokens/s (mean batch %.2f of %d)",
+                    documentsPerMinute, prefillTokensPerSecond, decodeTokensPerSecond, meanDecodeBatch, batchSize))
+        }
         lines.append(
             String(
                 format:
                     "time: %.1f s (model load %.1f s, prefill %.1f s, decode %.1f s); tokens: %d prompt, %d generated",
                 seconds, modelLoadSeconds, prefillSeconds, decodeSeconds, promptTokens, generatedTokens))
-        lines.append(String(format: "peak memory: %.0f MB", Double(peakMemoryBytes) / 1_048_576))
-        lines.append("output: \(output)")
+        lines.append(String(format: "peak memory: %.0f MiB", Double(peakMemoryBytes) / 1_048_576))
+        lines.append("output: \(outputName)")
         return lines.joined(separator: "\n")
     }
 

@@ -14,6 +14,7 @@ public actor WriteStage: PipelineStage {
     private let onWrite: @Sendable (OutputRecord) -> Void
 
     /// - Parameters:
+    ///   - path: the output file, or `-` for standard output.
     ///   - truncate: start the file empty (otherwise append, as `--resume` does).
     ///   - onWrite: called after each line is written (progress counters).
     public init(
@@ -22,7 +23,10 @@ public actor WriteStage: PipelineStage {
     )
         throws(PipelineError)
     {
-        writer = try JSONLinesWriter(path: path, truncate: truncate, syncEvery: syncEvery)
+        writer =
+            OutputPath.isStandardOutput(path)
+            ? JSONLinesWriter.standardOutput()
+            : try JSONLinesWriter(path: path, truncate: truncate, syncEvery: syncEvery)
         self.onWrite = onWrite
     }
 

@@ -1,11 +1,13 @@
 /// Every file under a folder, recursively, sorted by relative path (UTF-8 byte order). Ids are paths relative to the folder.
 ///
-/// Hidden entries (names starting with `.`) are skipped unless asked for. Symbolic links are
-/// followed, but each directory is entered once (by device and inode), so link loops end; a link
-/// that leads outside the folder is refused unless `followSymbolicLinksOutside`. Sockets, FIFOs
-/// and devices are skipped (reading a FIFO could block forever); an unreadable subfolder, a
-/// broken link or a refused one becomes a reference carrying its error. Names need not be UTF-8:
-/// such a file is read by its bytes, and its id shows each undecodable byte as `\xNN`.
+/// Hidden entries (names starting with `.`) are skipped unless asked for, and so are the files in
+/// `excludedFiles` (a pipeline's own output, lock and temporary files when the output is inside
+/// an input folder). Symbolic links are followed, but each directory is entered once (by device
+/// and inode), so link loops end; a link that leads outside the folder is refused unless
+/// `followSymbolicLinksOutside`. Sockets, FIFOs and devices are skipped (reading a FIFO could
+/// block forever); an unreadable subfolder, a broken link or a refused one becomes a reference
+/// carrying its error. Names need not be UTF-8: such a file is read by its bytes, and its id shows
+/// each undecodable byte as `\xNN`.
 public struct FolderSource: DocumentSource {
     public struct Options: Sendable, Hashable {
         /// Patterns a file must match (any of them); empty means every file.
@@ -16,16 +18,38 @@ public struct FolderSource: DocumentSource {
         public var followSymbolicLinks: Bool
         /// Whether a link may lead to a file or folder outside the folder (`input.follow_symlinks_outside`).
         public var followSymbolicLinksOutside: Bool
+        /// Files never listed, whatever their name or the path they are reached by (links and
+        /// hard links included).
+        public var excludedFiles: Set<FileIdentity>
 
         public init(
             include: [String] = [], exclude: [String] = [], includeHidden: Bool = false,
-            followSymbolicLinks: Bool = true, followSymbolicLinksOutside: Bool = InputPolicy().followSymlinksOutside
+            followSymbolicLinks: Bool = true, followSymbolicLinksOutside: Bool = InputPolicy().followSymlinksOutside,
+            excludedFiles: Set<FileIdentity> = []
         ) {
             self.include = include
             self.exclude = exclude
             self.includeHidden = includeHidden
             self.followSymbolicLinks = followSymbolicLinks
             self.followSymbolicLinksOutside = followSymbolicLinksOutside
+            self.excludedFiles = excludedFiles
+        }
+    }
+
+    /// A file by device and inode: the same file under any name.
+    public struct FileIdentity: Sendable, Hashable {
+        public var device: UInt64
+        public var inode: UInt64
+
+        /// The identity of the file at `path` (links followed), or nil if there is none.
+        public init?(path: String) {
+            guard let status = FileSystem.status(path) else { return nil }
+            self.init(status)
+        }
+
+        init(_ status: FileSystem.Status) {
+            device = status.device
+            inode = status.inode
         }
     }
 
@@ -68,6 +92,10 @@ public struct FolderSource: DocumentSource {
                 let id = relative.escaped
                 if FileSystem.isSymbolicLink(path) {
                     if !options.followSymbolicLinks { continue }
+                    // The run's own files are skipped however they are reached, before any refusal.
+                    if let status = FileSystem.status(path), options.excludedFiles.contains(FileIdentity(status)) {
+                        continue
+                    }
                     if let realRoot, let target = FileSystem.resolved(path), !FileSystem.isInside(target, realRoot) {
                         references.append(failed(relative, path, .outsideInput(target.escaped)))
                         continue
@@ -81,6 +109,7 @@ public struct FolderSource: DocumentSource {
                     if exclude.contains(where: { $0.matches(id) }) { continue }
                     if visited.insert([status.device, status.inode]).inserted { subfolders.append(relative) }
                 } else if status.isRegular {
+                    if options.excludedFiles.contains(FileIdentity(status)) { continue }
                     if exclude.contains(where: { $0.matches(id) }) { continue }
                     if !include.isEmpty, !include.contains(where: { $0.matches(id) }) { continue }
                     let location: DocumentReference.Location =

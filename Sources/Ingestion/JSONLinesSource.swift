@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// JSON Lines of documents and questions: `{"id": ..., "text" | "path" | "url": ..., "question": ...}`.
 ///
 /// Exactly one of `text`, `path`, `url` per line. `id` is optional: it defaults to the path or
@@ -9,8 +15,16 @@ import Foundation
 /// file may come from someone else. `media_type` (optional) is trusted like a `Content-Type`. A
 /// line that cannot be used yields a reference carrying its error, with its own `id` when it
 /// has one, else `file:line`.
+///
+/// The file is read a block at a time and `maxBytes` applies to each line, not to the file: a
+/// line longer than the limit becomes one `too_large` reference (id `file:line`; the line is
+/// skipped, never held in memory) and every other line still yields its own (issue 16 item 13:
+/// one oversized record used to turn the whole file into a single error). Lines end at `\n`
+/// (a `\r` before it is whitespace); the text is UTF-8 as JSON Lines requires (jsonlines.org),
+/// a UTF-8 byte order mark is skipped and stray bytes are read as Windows-1252.
 public struct JSONLinesSource: DocumentSource {
     public var path: String
+    /// Largest line (one record), in bytes.
     public var maxBytes: Int
     public var policy: InputPolicy
 
@@ -21,15 +35,19 @@ public struct JSONLinesSource: DocumentSource {
     }
 
     public func references() throws(IngestionError) -> [DocumentReference] {
-        let bytes = try FileSystem.readFile(path, limit: maxBytes, source: path)
-        let text = String(decoding: TextDecoder.decode(bytes, declared: "utf-8").utf8, as: UTF8.self)
         let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         var references: [DocumentReference] = []
-        for (index, rawLine) in TextNormalizer.lines(of: text).enumerated() {
-            let line = rawLine.trimmingASCIIWhitespace()
-            if line.isEmpty { continue }
-            let lineNumber = index + 1
+        try forEachLine { lineNumber, bytes in
             let source = "\(path):\(lineNumber)"
+            guard let bytes else {
+                references.append(
+                    DocumentReference(
+                        id: source, source: source,
+                        location: .failed(IngestionError(source: source, .tooLarge(limit: maxBytes)))))
+                return
+            }
+            let line = Self.text(of: bytes).trimmingASCIIWhitespace()
+            if line.isEmpty { return }
             var fields: [String: Any] = [:]
             do throws(IngestionError) {
                 fields = try object(line, lineNumber: lineNumber)
@@ -40,6 +58,67 @@ public struct JSONLinesSource: DocumentSource {
             }
         }
         return references
+    }
+
+    /// Calls `body` with each line's 1-based number and bytes (without the `\n`), or nil for a
+    /// line longer than `maxBytes`. Refuses what is not a regular file (a FIFO would block).
+    private func forEachLine(_ body: (Int, ArraySlice<UInt8>?) -> Void) throws(IngestionError) {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw IngestionError(source: path, .cannotRead(FileSystem.errorMessage())) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw IngestionError(source: path, .cannotRead(FileSystem.errorMessage())) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw IngestionError(source: path, .notARegularFile) }
+        var block = [UInt8](repeating: 0, count: 1 << 16)
+        var line: [UInt8] = []
+        var oversized = false
+        var lineNumber = 1
+        var atStart = true
+        while true {
+            let n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IngestionError(source: path, .cannotRead(FileSystem.errorMessage()))
+            }
+            if n == 0 { break }
+            var start = 0
+            if atStart {
+                atStart = false
+                if n >= 3, block[0] == 0xEF, block[1] == 0xBB, block[2] == 0xBF { start = 3 }
+            }
+            while start < n {
+                let newline = block[start..<n].firstIndex(of: 0x0A)
+                let end = newline ?? n
+                if !oversized {
+                    if line.count + (end - start) > maxBytes {
+                        oversized = true
+                        line = []
+                    } else {
+                        line.append(contentsOf: block[start..<end])
+                    }
+                }
+                guard let newline else { break }
+                body(lineNumber, oversized ? nil : line[...])
+                line.removeAll(keepingCapacity: line.count <= 1 << 20)
+                oversized = false
+                lineNumber += 1
+                start = newline + 1
+            }
+        }
+        if oversized || !line.isEmpty { body(lineNumber, oversized ? nil : line[...]) }
+    }
+
+    /// One line as text: UTF-8 (stray bytes as Windows-1252), without control characters other
+    /// than tab (JSON forbids them raw in strings; they used to be dropped with the line breaks).
+    private static func text(of bytes: ArraySlice<UInt8>) -> String {
+        func isControl(_ scalar: Unicode.Scalar) -> Bool {
+            (scalar.value < 0x20 && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
+        }
+        let decoded = String(decoding: TextDecoder.decodeUTF8WithFallback(bytes).utf8, as: UTF8.self)
+        guard decoded.unicodeScalars.contains(where: isControl) else { return decoded }
+        var kept = String.UnicodeScalarView()
+        for scalar in decoded.unicodeScalars where !isControl(scalar) { kept.append(scalar) }
+        return String(kept)
     }
 
     private func invalid(_ lineNumber: Int, _ why: String) -> IngestionError {

@@ -16,7 +16,7 @@ struct MergeCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        do {
+        do throws(PipelineError) {
             let summary: OutputMerger.Summary
             if let output {
                 summary = try OutputMerger.merge(inputs, into: output)
@@ -31,10 +31,14 @@ struct MergeCommand: ParsableCommand {
             if summary.invalidLines > 0 { text += ", \(summary.invalidLines) unreadable lines skipped" }
             if summary.tornFiles > 0 { text += ", \(summary.tornFiles) files ended in a torn line (ignored)" }
             if let output { text += " -> \(output)" }
+            if summary.configurations > 1 {
+                text +=
+                    "\nwarning: the records come from \(summary.configurations) configurations (config_hash differs): the files were not made by one pipeline, model and settings"
+            }
             FileHandle.standardError.write(Data((text + "\n").utf8))
         } catch {
             FileHandle.standardError.write(Data("easykv merge: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw ExitCode(error.isInvocationError ? 2 : 1)
         }
     }
 }

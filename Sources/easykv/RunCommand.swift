@@ -2,6 +2,7 @@ import ArgumentParser
 import BatchPipeline
 import Dispatch
 import Foundation
+import Kernels
 
 /// `easykv run`: a pipeline file over folders, files, URLs or JSON Lines, one JSON line per input.
 struct RunCommand: AsyncParsableCommand {
@@ -12,9 +13,11 @@ struct RunCommand: AsyncParsableCommand {
             Flags override the pipeline file; --set overrides any field by its dotted key \
             (--set kv.budget=0.25). Every input yields one line in input order. Ctrl-C (SIGINT) or \
             SIGTERM finishes the documents in the batch, writes their lines and exits with status 130 \
-            (143 for SIGTERM); a second signal stops at once. --resume continues a run. Exit status: \
-            0 when at least one input succeeded (or nothing was left to do), 1 when all failed, 2 when \
-            the pipeline or a flag is invalid.
+            (143 for SIGTERM); a second signal stops at once. --resume continues a run; --output - \
+            writes the records to standard output. Exit status: 0 when at least one input succeeded \
+            (or nothing was left to do), 1 when all failed, 2 when the pipeline, a flag or the choice \
+            of output is invalid (another run is writing it, it holds results, or its records no \
+            longer match).
             """)
 
     @Argument(help: "The pipeline file (YAML).")
@@ -25,11 +28,16 @@ struct RunCommand: AsyncParsableCommand {
         help: "A file, folder, URL, FILE.jsonl or FILE.urls (repeatable; replaces input.paths).")
     var inputs: [String] = []
 
-    @Option(help: "The JSON Lines output file ({shard} and {shards} are replaced).")
+    @Option(help: "The JSON Lines output file ({shard} and {shards} are replaced); - for standard output.")
     var output: String?
 
-    @Flag(help: "Skip inputs already written with status ok; redo the rest.")
-    var resume = false
+    /// `--resume` alone or `--resume=changed` (`defaultAsFlag`, swift-argument-parser 1.8).
+    @Option(
+        defaultAsFlag: ResumeChoice.matching, parsing: .next,
+        help: ArgumentHelp(
+            "Skip inputs whose record still matches (settings, question, input text) and redo the rest; refuse when one no longer matches, or redo those too with --resume=changed.",
+            valueName: "changed"))
+    var resume: ResumeChoice?
 
     @Flag(help: "Start a non-empty output file over.")
     var overwrite = false
@@ -37,11 +45,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run only shard i of N (0-based), chosen by a stable hash of each id.")
     var shard: String?
 
-    @Option(help: "Sequences decoded together.")
+    // `.unconditional`: a negative number is a value to refuse by name, not a missing one.
+    @Option(parsing: .unconditional, help: "Sequences decoded together.")
     var batchSize: Int?
 
-    @Option(help: "Most tokens generated per prompt.")
+    @Option(parsing: .unconditional, help: "Most tokens generated per prompt.")
     var maxTokens: Int?
+
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
+    var threads: Int?
 
     @Option(help: "GGUF model file (default: the pipeline's, else $EASYKV_MODEL, else models/).")
     var model: String?
@@ -55,6 +67,18 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Also write the final report as JSON to this file.")
     var report: String?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads \(threads): must be at least 1") }
+        // swift-argument-parser reads an unknown `--resume=VALUE` as a bare `--resume` (its
+        // `defaultAsFlag` options fall back on a value they cannot parse): refuse the typo here.
+        for argument in CommandLine.arguments where argument.hasPrefix("--resume=") {
+            let value = argument.dropFirst("--resume=".count)
+            guard ResumeChoice(rawValue: String(value)) != nil else {
+                throw ValidationError("\(argument): expected --resume or --resume=changed")
+            }
+        }
+    }
 
     func run() async throws {
         let spec: PipelineSpec
@@ -74,8 +98,9 @@ struct RunCommand: AsyncParsableCommand {
             Self.say("easykv run: \(error)")
             throw ExitCode(2)
         }
-        options.resume = resume
+        options.resume = resume.map(\.mode) ?? .off
         options.overwrite = overwrite
+        Parallel.configure(threads: threads)
         options.progress = .automatic(quiet: quiet)
         options.log = { Self.say("easykv run: \($0)") }
         let signals = Self.trapSignals(options.stop)
@@ -85,8 +110,7 @@ struct RunCommand: AsyncParsableCommand {
             summary = try await PipelineRunner(spec: spec, options: options).run()
         } catch {
             Self.say("easykv run: \(error)")
-            if case .invalidSpec = error { throw ExitCode(2) }
-            throw ExitCode(1)
+            throw ExitCode(error.isInvocationError ? 2 : 1)
         }
         withExtendedLifetime(signals) {}
         if let report {
@@ -125,4 +149,12 @@ struct RunCommand: AsyncParsableCommand {
     static func say(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
+}
+
+/// The value of `--resume`.
+enum ResumeChoice: String, ExpressibleByArgument {
+    case matching
+    case changed
+
+    var mode: RunOptions.Resume { self == .changed ? .changed : .matching }
 }

@@ -67,4 +67,33 @@ import Testing
         #expect(units.map { $0.problem == nil } == [true, false, true, true, false])
         #expect(Set(units.map(\.id)).count == units.count)
     }
+
+    /// Issue 16 item 12: an output inside an input folder was summarised by the next run.
+    @Test func theOutputsOwnFilesAreNeverInputs() async throws {
+        let folder = try PipelineFixtures.folder("own")
+        for name in ["a.txt", "out.jsonl", "out.jsonl.lock", "out.jsonl.tmp-77", "out.jsonl.bak"] {
+            try PipelineFixtures.write("text of \(name)", to: folder + "/in/" + name)
+        }
+        // The output of a second run, reached through a link inside the input folder.
+        try PipelineFixtures.write("{}", to: folder + "/elsewhere/res.jsonl")
+        try FileManager.default.createSymbolicLink(
+            atPath: folder + "/in/res-link.jsonl", withDestinationPath: folder + "/elsewhere/res.jsonl")
+        var spec = PipelineSpec()
+        spec.input.paths = [folder + "/in"]
+        let everything = try await DiscoverStage().process(spec).map(\.id)
+        #expect(
+            everything == [
+                "a.txt", "out.jsonl", "out.jsonl.bak", "out.jsonl.lock", "out.jsonl.tmp-77", "res-link.jsonl",
+            ])
+        let own = DiscoverStage.ownFiles(ofOutput: folder + "/in/out.jsonl")
+        #expect(own.count == 3)
+        let inputs = try await DiscoverStage(excludedFiles: own).process(spec).map(\.id)
+        #expect(inputs == ["a.txt", "out.jsonl.bak", "res-link.jsonl"])
+        let viaLink = try await DiscoverStage(
+            excludedFiles: DiscoverStage.ownFiles(ofOutput: folder + "/elsewhere/res.jsonl")
+        )
+        .process(spec).map(\.id)
+        #expect(!viaLink.contains("res-link.jsonl") && viaLink.contains("out.jsonl"))
+        #expect(DiscoverStage.ownFiles(ofOutput: "-").isEmpty)
+    }
 }

@@ -42,4 +42,31 @@ import Testing
     @Test func missingInputIsAnError() {
         #expect(throws: PipelineError.self) { try OutputMerger.merge([folder + "/nope.jsonl"]) }
     }
+
+    @Test func countsConfigurations() throws {
+        func hashed(_ id: String, _ index: Int, _ config: String) -> String {
+            #"{"id":"\#(id)","index":\#(index),"status":"ok","config_hash":"\#(config)"}"#
+        }
+        let same = try write("same.jsonl", [hashed("a", 0, "c1"), hashed("b", 1, "c1")])
+        #expect(try OutputMerger.merge([same]).summary.configurations == 1)
+        let mixed = try write("mixed.jsonl", [hashed("c", 2, "c2"), line("d", 3, "ok")])
+        #expect(try OutputMerger.merge([same, mixed]).summary.configurations == 3)
+    }
+
+    /// The merged file is written through a link (issue 16 item 11) and never under a run that
+    /// holds the output (item 10).
+    @Test func mergeWritesThroughALinkAndRespectsTheLock() throws {
+        let a = try write("s0.jsonl", [line("a", 0, "ok")])
+        try FileManager.default.createDirectory(atPath: folder + "/store", withIntermediateDirectories: true)
+        let link = folder + "/merged.jsonl"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "store/all.jsonl")
+        try OutputMerger.merge([a], into: link)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "store/all.jsonl")
+        #expect(try String(contentsOfFile: folder + "/store/all.jsonl", encoding: .utf8) == line("a", 0, "ok") + "\n")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/store/all.jsonl.lock"))
+
+        let run = try OutputLock.acquire(output: folder + "/store/all.jsonl")
+        defer { run.release() }
+        #expect(throws: PipelineError.self) { try OutputMerger.merge([a], into: link) }
+    }
 }

@@ -12,7 +12,7 @@ import Testing
             error: status == .ok ? nil : "in/x: no text found", errorKind: status == .ok ? nil : "empty_document",
             model: "m.gguf", kvMode: "encoding", policy: "roco", budget: .fraction(0.5), stride: 512,
             promptTokens: 1200, kvTokensKept: 700, generatedTokens: 42, stopReason: "eos", longDocuments: "map_reduce",
-            truncated: false, chunks: 3, levels: 2,
+            truncated: false, chunks: 3, levels: 2, configHash: "c0ffee", contentHash: status == .ok ? "beef" : nil,
             timings: .init(fetch: 0.123456, extract: 0.01, prefill: 1.5, decode: 2.25))
     }
 
@@ -23,7 +23,7 @@ import Testing
             "budget",
             "stride", "prompt_tokens", "kv_tokens_kept", "generated_tokens", "stop_reason", "long_documents",
             "truncated",
-            "chunks", "levels", "timings", "schema_version",
+            "chunks", "levels", "config_hash", "content_hash", "timings", "schema_version",
         ]
         var last = line.startIndex
         for key in keys {
@@ -35,6 +35,7 @@ import Testing
         }
         #expect(!line.contains("\"error\""))
         #expect(line.contains(#""budget":0.5,"stride":512"#))
+        #expect(line.contains(#""levels":2,"config_hash":"c0ffee","content_hash":"beef","timings""#))
         #expect(
             line.contains(#""timings":{"fetch":0.1235,"extract":0.01,"prefill":1.5,"decode":2.25},"schema_version":1}"#)
         )
@@ -57,6 +58,18 @@ import Testing
         #expect(
             line.contains(
                 #""output":null,"status":"error","error":"in/x: no text found","error_kind":"empty_document""#))
+        #expect(line.contains(#""config_hash":"c0ffee","content_hash":null"#))
+    }
+
+    /// Lines written before the hashes were recorded still decode (`easykv merge`, tests).
+    @Test func linesWithoutHashesDecode() throws {
+        var record = Self.sample()
+        record.configHash = nil
+        record.contentHash = nil
+        record.timings = .init()
+        let old = record.jsonLine.replacingOccurrences(of: #","config_hash":null,"content_hash":null"#, with: "")
+        #expect(!old.contains("hash"))
+        #expect(try JSONDecoder().decode(OutputRecord.self, from: Data(old.utf8)) == record)
     }
 
     /// A fraction keeps its decimal point (1.0 is the whole prompt, 1 is one token); the full

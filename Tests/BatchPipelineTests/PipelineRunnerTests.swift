@@ -68,7 +68,7 @@ import Testing
         try (first[0] + "\n" + errorLine + "\n" + #"{"id":"doc2-bo"#).write(
             toFile: output, atomically: false, encoding: .utf8)
         var options = RunOptions()
-        options.resume = true
+        options.resume = .matching
         let summary = try await PipelineRunner(spec: spec, options: options).run()
         #expect(summary.alreadyDone == 1)
         #expect(summary.ok == 2 && summary.failed == 0)
@@ -217,7 +217,7 @@ import Testing
         #expect(stopped.interrupted == "test" && stopped.notProcessed == 5 && stopped.exitCode == 130)
         #expect(try PipelineFixtures.records(folder + "/o.jsonl").isEmpty)
         options = RunOptions()
-        options.resume = true
+        options.resume = .matching
         let resumed = try await PipelineRunner(spec: spec, options: options).run()
         #expect(resumed.ok == 5 && resumed.interrupted == nil)
     }

@@ -42,11 +42,12 @@ extension ModelBackedTests {
                 """, to: pipeline)
         }
 
-        func start(_ arguments: [String]) throws -> Process {
+        func start(_ arguments: [String], directory: String? = nil, stdout: Pipe? = nil) throws -> Process {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: try Self.binary())
             process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
+            if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+            process.standardOutput = stdout ?? FileHandle.nullDevice
             process.standardError = Pipe()
             try process.run()
             return process
@@ -208,6 +209,85 @@ extension ModelBackedTests {
             #expect(stderr.contains("easykv merge: 2 files, 4 records (4 ok, 0 failed)"), "\(stderr)")
             let merged = try PipelineFixtures.records(folder + "/merged.jsonl")
             #expect(merged.map(\.index) == [0, 1, 2, 3])
+        }
+
+        /// Issue 16 items 10 and 12: a second writer of one output is refused (exit 2, naming the
+        /// holder) whatever it asks — a new run, a resume, a merge — and no record is lost when
+        /// the holder is killed and a resume finishes the job. The output sits inside the input
+        /// folder and is never read as an input.
+        @Test func oneWriterPerOutputAndNothingLost() throws {
+            let names = try PipelineFixtures.writeGoodDocuments(in: folder + "/in", count: 3)
+            let output = folder + "/in/out.jsonl"
+            let arguments = ["run", pipeline, "--input", folder + "/in", "--output", output, "--batch-size", "1"]
+            func refused(_ extra: [String], holder: Process) throws {
+                let (status, stderr) = try run(extra.isEmpty ? arguments : arguments + extra)
+                #expect(status == 2, "\(extra): \(stderr)")
+                #expect(
+                    stderr.contains(
+                        "\(output): another easykv process (pid \(holder.processIdentifier)) is writing this output"),
+                    "\(stderr)")
+            }
+
+            // A holds the output (stopped while loading); B, a resume and a merge are refused.
+            let a = try start(arguments + ["--quiet"])
+            let deadline = Date().addingTimeInterval(60)
+            // The pid goes into the lock file once the lock is held.
+            while (try? String(contentsOfFile: output + ".lock", encoding: .utf8)) != "\(a.processIdentifier)\n",
+                a.isRunning, Date() < deadline
+            {
+                usleep(2_000)
+            }
+            kill(a.processIdentifier, SIGSTOP)
+            try refused([], holder: a)
+            try refused(["--resume"], holder: a)
+            let (mergeStatus, mergeError) = try run(["merge", folder + "/none.jsonl", "-o", output])
+            #expect(mergeStatus == 2 && mergeError.contains("is writing this output"), "\(mergeError)")
+
+            // A is killed with its lock file still there: the kernel dropped the lock, so a resume runs.
+            kill(a.processIdentifier, SIGKILL)
+            a.waitUntilExit()
+            let (status, stderr) = try run(arguments + ["--resume", "--quiet"])
+            #expect(status == 0, "\(stderr)")
+            #expect(try PipelineFixtures.records(output).map(\.id).sorted() == names.sorted())
+            #expect(!FileManager.default.fileExists(atPath: output + ".lock"))
+
+            // A writer mid-run (lines already out) is not disturbed by a refused resume.
+            // (The old file goes first, so the lines waited for are c's own.)
+            try FileManager.default.removeItem(atPath: output)
+            let c = try start(arguments + ["--overwrite", "--quiet"])
+            let reached = waitForLines(output, 1, c)
+            try refused(["--resume"], holder: c)
+            c.waitUntilExit()
+            try #require(reached, "the run ended before the second writer tried")
+            #expect(c.terminationStatus == 0)
+            let records = try PipelineFixtures.records(output)
+            #expect(records.map(\.id) == names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+            #expect(
+                records.allSatisfy { $0.status == .ok && $0.configHash?.count == 64 && $0.contentHash?.count == 64 })
+        }
+
+        /// Issue 16 items 20 and 22: `--output -` writes the records to standard output (it used
+        /// to crash, as did any one-character name), and `run` takes `--threads`.
+        @Test func standardOutputOneCharacterNamesAndThreads() throws {
+            let names = try PipelineFixtures.writeGoodDocuments(in: folder + "/in", count: 2)
+            let common = ["run", pipeline, "--input", folder + "/in", "--max-tokens", "4", "--threads", "1"]
+            let stdout = Pipe()
+            let process = try start(common + ["--output", "-"], stdout: stdout)
+            let printed = stdout.fileHandleForReading.readDataToEndOfFile()
+            let stderr = String(
+                decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(stderr)")
+            let lines = String(decoding: printed, as: UTF8.self).split(separator: "\n")
+            let records = try lines.map { try JSONDecoder().decode(OutputRecord.self, from: Data($0.utf8)) }
+            #expect(records.map(\.id) == names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+            #expect(records.allSatisfy { $0.status == .ok && $0.generatedTokens <= 4 })
+            #expect(stderr.contains("output: standard output"), "\(stderr)")
+
+            let inFolder = try start(common + ["--output", "o", "--quiet"], directory: folder)
+            inFolder.waitUntilExit()
+            #expect(inFolder.terminationStatus == 0)
+            #expect(try PipelineFixtures.records(folder + "/o").count == 2)
         }
     }
 }

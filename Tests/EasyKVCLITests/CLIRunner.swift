@@ -10,7 +10,9 @@ enum CLIRunner {
         var stderr: String
     }
 
+    /// `$EASYKV_BINARY` (to run the tests against another build), else the one beside the bundle.
     static var binary: URL? {
+        if let path = ProcessInfo.processInfo.environment["EASYKV_BINARY"] { return URL(fileURLWithPath: path) }
         let here = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).resolvingSymlinksInPath()
         var dir = here.deletingLastPathComponent()
         for _ in 0..<3 {

@@ -32,6 +32,17 @@ import Testing
         #expect(reference.source == root.path + "/a.html")
     }
 
+    /// Excluded files are left out under any name: their own, a hard link, a symbolic link.
+    @Test func excludedFilesByIdentity() throws {
+        let root = try makeTree()
+        try FileManager.default.linkItem(atPath: root.path + "/b.txt", toPath: root.path + "/sub/hard.txt")
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/soft.txt", withDestinationPath: "b.txt")
+        let excluded = try #require(FolderSource.FileIdentity(path: root.path + "/b.txt"))
+        #expect(FolderSource.FileIdentity(path: root.path + "/missing") == nil)
+        let source = FolderSource(root: root.path, options: .init(excludedFiles: [excluded]))
+        #expect(try ids(source) == ["a.html", "build/out.txt", "sub/c.xml", "sub/deeper/d.md", "sub/skip.log"])
+    }
+
     @Test func includeAndExcludeGlobs() throws {
         let root = try makeTree()
         let options = FolderSource.Options(include: ["*.txt", "*.xml", "*.md"], exclude: ["build", "sub/deeper/**"])

@@ -145,4 +145,35 @@ import Testing
         #expect(URLValidator.redacted("/tmp/a@b") == "/tmp/a@b")
         #expect(URLValidator.redacted("https://example.org/a@b") == "https://example.org/a@b")
     }
+
+    /// Issue 16 item 13: one line over the limit used to turn the whole file into one
+    /// `too_large` reference; the limit is per line, and every other line keeps its own.
+    @Test func jsonLinesLimitApplyToEachLine() throws {
+        let folder = try Fixtures.temporaryFolder()
+        let big = String(repeating: "x", count: 200)
+        let lines = [
+            #"{"id": "first", "text": "short"}"#,
+            #"{"id": "huge", "text": "\#(big)"}"#,
+            #"{"id": "third", "text": "also short \#u{2028} still one line"}"# + "\r",
+            #"{"id": "last", "text": "no newline at the end"}"#,
+        ]
+        let bytes = [0xEF, 0xBB, 0xBF] + Array(lines.joined(separator: "\n").utf8)
+        let path = try Fixtures.write(bytes, to: folder, "mixed.jsonl")
+        let refs = try JSONLinesSource(path: path, maxBytes: 100).references()
+        #expect(refs.map(\.id) == ["first", path + ":2", "third", "last"])
+        #expect(refs[0].location == .inline(bytes: Array("short".utf8)))
+        guard case .failed(let error) = refs[1].location else {
+            Issue.record("the long line was not refused")
+            return
+        }
+        #expect(error == IngestionError(source: path + ":2", .tooLarge(limit: 100)))
+        #expect(error.description == "\(path):2: larger than the limit of 100 bytes")
+        #expect(refs[2].location == .inline(bytes: Array("also short \u{2028} still one line".utf8)))
+        #expect(refs[3].location == .inline(bytes: Array("no newline at the end".utf8)))
+
+        // The whole file is far over the limit; only the line is not.
+        let many = (0..<50).map { #"{"id": "d\#($0)", "text": "document \#($0)"}"# }.joined(separator: "\n")
+        let manyPath = try Fixtures.write(many, to: folder, "many.jsonl")
+        #expect(try JSONLinesSource(path: manyPath, maxBytes: 100).references().count == 50)
+    }
 }
