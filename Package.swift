@@ -28,7 +28,9 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "GGUF"),
-        .target(name: "Kernels", dependencies: ["COpenBLAS", "GGUF"], swiftSettings: kernelSettings),
+        // The speed-critical kernels in C, one variant per instruction set chosen at run time.
+        .target(name: "CKernels"),
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels", "GGUF"], swiftSettings: kernelSettings),
         .target(
             name: "Tokenizers",
             dependencies: ["GGUF", .product(name: "Collections", package: "swift-collections")]),
