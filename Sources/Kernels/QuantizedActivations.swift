@@ -64,6 +64,17 @@ public struct QuantizedActivations: Sendable {
         }
     }
 
+    /// `‖x − x̂‖₂` of row `row`, where `x` is the row these quants were made from and `x̂` its
+    /// dequantized form (`d · q`): the activation error that int8 rounding left.
+    public func roundingError(row: Int, of x: UnsafePointer<Float>) -> Float {
+        quants.withUnsafeBufferPointer { q in
+            scales.withUnsafeBufferPointer { d in
+                ck_quantization_error(
+                    x, q.baseAddress! + row * columns, d.baseAddress! + row * blocksPerRow, columns)
+            }
+        }
+    }
+
     /// Same as `quantize`, element by element (tests compare the two).
     mutating func quantizeReference(_ x: UnsafePointer<Float>) {
         for block in 0..<(rows * blocksPerRow) {

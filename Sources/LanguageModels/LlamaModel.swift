@@ -39,12 +39,16 @@ public struct LoadOptions: Sendable {
     /// (EasyKV's `set_dynamicntk_rope_length`, EASYKV-SPEC §1.5). Nil: the model's context length
     /// (so the base is unchanged).
     public var ntkLength: Int?
-    /// The most bytes of fp32 weight copies to keep for prefill; beyond it, prefill dequantizes
-    /// a tile of weight rows at a time (issue 9). Default: half the physical memory.
+    /// Prefill in fp32 (`sgemm`) instead of the int8 product, for results within 1e-4 of
+    /// transformers (`--exact`). Default: off; the weights then stay in their mapped GGUF blocks.
+    public var exact: Bool
+    /// With `exact`: the most bytes of fp32 weight copies to keep for prefill; beyond it, prefill
+    /// dequantizes a tile of weight rows at a time (issue 9). Default: half the physical memory.
     public var denseWeightLimit: Int
 
-    public init(ntkLength: Int? = nil, denseWeightLimit: Int? = nil) {
+    public init(ntkLength: Int? = nil, exact: Bool = false, denseWeightLimit: Int? = nil) {
         self.ntkLength = ntkLength
+        self.exact = exact
         self.denseWeightLimit = denseWeightLimit ?? Int(ProcessInfo.processInfo.physicalMemory / 2)
     }
 }
@@ -86,7 +90,8 @@ public final class LlamaModel: @unchecked Sendable {
         configuration = c
         self.file = file
         Parallel.ensureConfigured()
-        weights = try LlamaWeights(file: file, configuration: c, denseLimit: options.denseWeightLimit)
+        weights = try LlamaWeights(
+            file: file, configuration: c, exact: options.exact, denseLimit: options.denseWeightLimit)
         switch c.ropeScaling {
         case .none:
             rope = Rope(dimensionCount: c.ropeDimensionCount, base: c.ropeBase)
@@ -163,9 +168,9 @@ public final class LlamaModel: @unchecked Sendable {
             }
         }
 
-        // Decode steps (each sequence brings at most `quantizedRowLimit` tokens): integer dot
-        // products on the quantized weights, row by row, so a sequence's result does not depend
-        // on how many others share the step. Prefill chunks: sgemm on the fp32 copy.
+        // Decode steps (each sequence brings at most `quantizedRowLimit` tokens): the integer
+        // decode kernel, row by row, so a sequence's result does not depend on how many others
+        // share the step. Prefill chunks: the tiled int8 product (fp32 sgemm when loaded exact).
         let quantized = steps.allSatisfy { $0.tokens.count <= quantizedRowLimit } && weights.supportsQuantizedDecode
         for (l, layer) in weights.layers.enumerated() {
             RMSNorm.apply(x, weight: layer.attentionNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
@@ -208,7 +213,7 @@ public final class LlamaModel: @unchecked Sendable {
             weights.output.apply(
                 xn, rows: wanted, into: out.baseAddress!, accumulate: false, quantized: quantizedLogits,
                 scratch: ws.scratch)
-            if quantizedLogits {
+            if weights.output.usesIntegerProduct(quantized: quantizedLogits) {
                 weights.output.refineMaxima(xn, rows: wanted, out.baseAddress!, rowNorms: weights.outputRowNorms)
             }
         }

@@ -60,7 +60,7 @@ struct BenchCommand: ParsableCommand {
             baseline = nil
         }
         let loadBefore = BenchmarkReport.loadAverage()
-        let model = try CLI.report { try LlamaModel(path: path) }
+        let model = try CLI.report { try LlamaModel(path: path, options: modelOptions.loadOptions()) }
         let runner = BenchmarkRunner(model: model)
         try CLI.report { try runner.warmUp() }
 

@@ -53,7 +53,10 @@ struct EvalCommand: ParsableCommand {
             let path = try modelOptions.resolvedPath()
             return try CLI.report {
                 let file = try GGUFFile(path: path)
-                return (try LlamaModel(file: file), try AutoTokenizer.load(from: file), path)
+                return (
+                    try LlamaModel(file: file, options: modelOptions.loadOptions()), try AutoTokenizer.load(from: file),
+                    path
+                )
             }
         }
 

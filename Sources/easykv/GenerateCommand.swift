@@ -92,7 +92,7 @@ struct GenerateCommand: ParsableCommand {
         let loaded = try CLI.report { () throws -> (LlamaModel, any Tokenizer, [Int]) in
             let file = try GGUFFile(path: path)
             let tokenizer = try AutoTokenizer.load(from: file)
-            let model = try LlamaModel(file: file, options: LoadOptions(ntkLength: ntkLength))
+            let model = try LlamaModel(file: file, options: modelOptions.loadOptions(ntkLength: ntkLength))
             let template = file[GGUFKeys.chatTemplate] == nil ? nil : try ChatTemplate(file: file, tokenizer: tokenizer)
             if chat && template == nil {
                 throw ValidationError("\(path) has no chat template; use --raw")
