@@ -14,6 +14,8 @@ typedef struct ck_kernel_set {
     void (*dot_rows)(int, const uint8_t *, intptr_t, intptr_t, const ck_activations *, float *, intptr_t);
     void (*gemm)(int, const uint8_t *, intptr_t, intptr_t, const ck_activations *, intptr_t, intptr_t, float *, intptr_t);
     intptr_t gemm_tile_rows;
+    float (*exp_shifted_sum)(float *, intptr_t, float);
+    void (*swiglu)(const float *, const float *, float *, intptr_t);
 } ck_kernel_set;
 
 extern const ck_kernel_set ck_portable_set;

@@ -117,3 +117,9 @@ void ck_gemm(
     if (count <= 0 || weight_rows <= 0) return;
     set_at(set)->gemm(format, weights, row_bytes, weight_rows, x, first, count, c, ldc);
 }
+
+float ck_exp_shifted_sum(float *x, intptr_t count, float shift) { return kernels()->exp_shifted_sum(x, count, shift); }
+
+void ck_swiglu(const float *gate, const float *up, float *out, intptr_t count) {
+    kernels()->swiglu(gate, up, out, count);
+}

@@ -9,6 +9,7 @@
 #define CK_SET(name) ck_portable_##name
 #define CK_F16(bits) ck_f16_scalar(bits)
 #include "ck_blocks.h"
+#include "ck_math.h"
 
 static void portable_quantize(
     const float *x, intptr_t rows, intptr_t columns, int8_t *q, float *d, float *s, int32_t *bsum,
@@ -89,6 +90,8 @@ const ck_kernel_set ck_portable_set = {
     .quantize = portable_quantize,
     .dot_rows = portable_dot_rows,
     .gemm = portable_gemm,
+    .exp_shifted_sum = ck_portable_exp_shifted_sum,
+    .swiglu = ck_portable_swiglu,
     .gemm_tile_rows = 16,
 };
 

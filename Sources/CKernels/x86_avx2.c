@@ -47,6 +47,8 @@ const ck_kernel_set ck_avx2_set = {
     .quantize = ck_avx2_quantize,
     .dot_rows = ck_avx2_dot_rows,
     .gemm = ck_avx2_gemm,
+    .exp_shifted_sum = ck_avx2_exp_shifted_sum,
+    .swiglu = ck_avx2_swiglu,
     .gemm_tile_rows = CK_TR,
 };
 

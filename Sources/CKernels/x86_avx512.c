@@ -46,6 +46,8 @@ const ck_kernel_set ck_avx512_set = {
     .quantize = ck_avx512_quantize,
     .dot_rows = ck_avx512_dot_rows,
     .gemm = ck_avx512_gemm,
+    .exp_shifted_sum = ck_avx512_exp_shifted_sum,
+    .swiglu = ck_avx512_swiglu,
     .gemm_tile_rows = CK_TR,
 };
 

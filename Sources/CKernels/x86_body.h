@@ -15,6 +15,7 @@
 /// register (`vpinsrw`), a false dependency that chained every block to the previous one.
 #define CK_F16(bits) _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128((int)(bits))))
 #include "ck_blocks.h"
+#include "ck_math.h"
 
 #define CK_TR (CK_NV * CK_LANES)
 

@@ -101,6 +101,13 @@ intptr_t ck_refine_candidates(
 /// `‖x − x̂‖₂` for one row of `columns` floats and its quantized form (`quants`, `scales`).
 float ck_quantization_error(const float *x, const int8_t *quants, const float *scales, intptr_t columns);
 
+/// Replaces `x[i]` by `e^(x[i] − shift)` for `i < count` and returns their sum (softmax's middle
+/// step; relative error about 2e-7, see `ck_math.h`).
+float ck_exp_shifted_sum(float *x, intptr_t count, float shift);
+
+/// `out[i] = silu(gate[i]) · up[i]` with `silu(x) = x / (1 + e^−x)` (the Llama feed-forward gate).
+void ck_swiglu(const float *gate, const float *up, float *out, intptr_t count);
+
 #ifdef __cplusplus
 }
 #endif
