@@ -3,8 +3,8 @@
 // Module map: ../shared/DESIGN.md §2 (mirrored in README.md).
 import PackageDescription
 
-/// Hot numeric code: overflow checks off in release builds. The Makefile adds
-/// `-target-cpu native` for release builds so the integer dot products vectorise (DESIGN.md §3).
+/// Hot numeric code: overflow checks off in release builds. No CPU-specific flags: the quantized
+/// products live in `CKernels`, compiled for several instruction sets and picked at run time.
 let kernelSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release))
 ]
@@ -29,7 +29,9 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "GGUF"),
-        .target(name: "Kernels", dependencies: ["COpenBLAS", "GGUF"], swiftSettings: kernelSettings),
+        // The speed-critical kernels in C, one variant per instruction set chosen at run time.
+        .target(name: "CKernels"),
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels", "GGUF"], swiftSettings: kernelSettings),
         .target(
             name: "Tokenizers",
             dependencies: ["GGUF", .product(name: "Collections", package: "swift-collections")]),

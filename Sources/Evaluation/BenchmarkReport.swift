@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import LanguageModels
 
 /// llama.cpp's figures for the same model and threads, as `tools/bench/llama_baseline.py`
@@ -267,9 +268,10 @@ public struct BenchmarkReport: Sendable, Codable {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
             let name = line.split(separator: ":", maxSplits: 1).last
-        else { return "\(cores) cores" }
+        else { return "\(cores) cores, kernels \(KernelSet.current.name)" }
         let flags = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) ?? ""
         let simd = ["avx2", "avx512f", "avx512_vnni"].filter { flags.contains(" \($0)") }.joined(separator: " ")
-        return "\(name.trimmingCharacters(in: .whitespaces)), \(cores) cores, \(simd)"
+        return
+            "\(name.trimmingCharacters(in: .whitespaces)), \(cores) cores, \(simd), kernels \(KernelSet.current.name)"
     }
 }

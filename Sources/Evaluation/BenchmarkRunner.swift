@@ -107,8 +107,10 @@ public struct BenchmarkMemoryProbe: Sendable, Codable {
     }
 
     /// Loads the model at `path` and prefills `promptTokens` at `budget` (stride 512, roco).
-    public static func run(modelPath: String, promptTokens: Int = 7000, budget: Double = 0.25) throws -> Self {
-        let model = try LlamaModel(path: modelPath)
+    public static func run(
+        modelPath: String, options: LoadOptions = LoadOptions(), promptTokens: Int = 7000, budget: Double = 0.25
+    ) throws -> Self {
+        let model = try LlamaModel(path: modelPath, options: options)
         let modelBytes = ProcessMemory.residentBytes()
         let runner = BenchmarkRunner(model: model)
         let result = try runner.measure(.prefill(promptTokens, stride: 512, .prompt(budget)))

@@ -6,6 +6,8 @@ public enum KernelError: Error, CustomStringConvertible, Sendable, Equatable {
     case unsupportedType(GGMLType)
     /// `count` is negative or not a whole number of `type`'s blocks.
     case badCount(type: GGMLType, count: Int)
+    /// No kernel set of that name runs on this CPU (`EASYKV_KERNELS`, `KernelSet.select`).
+    case unknownKernelSet(String, available: [String])
 
     public var description: String {
         switch self {
@@ -16,6 +18,10 @@ public enum KernelError: Error, CustomStringConvertible, Sendable, Equatable {
             return
                 "cannot dequantize \(count) elements of \(type): the count must be a non-negative multiple of "
                 + "its block size \(type.blockSize)"
+        case .unknownKernelSet(let name, let available):
+            return
+                "no kernel set named '\(name)' runs on this CPU (EASYKV_KERNELS); available: "
+                + available.joined(separator: ", ")
         }
     }
 }

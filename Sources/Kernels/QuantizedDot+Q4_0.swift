@@ -1,37 +1,6 @@
 /// Q4_0 weights · Q8 activations: per block `d_w · d_a · Σ (n − 8) q_a` with `n` the nibbles
 /// (ggml `ggml_vec_dot_q4_0_q8_0`); nibble layout as in `Q4_0Format`.
 extension Q4_0Format: QuantizedDotFormat {
-    static func dotRows(
-        _ weights: UnsafeRawPointer, _ x: ActivationRows, first: Int, count: Int, into c: UnsafeMutablePointer<Float>,
-        ldc: Int
-    ) {
-        QuantizedDotKernel.inGroups(first, count) { first, rows in
-            QuantizedDotKernel.accumulate(
-                weights, x, first: first, rows: rows, superBlockBytes: bytesPerBlock, subBlocks: 1,
-                hasMin: false, into: c + first &* ldc, ldc: ldc,
-                scales: { blockScales($0, $1, $2) },
-                unpack: { unpack($0, $1, $2) })
-        }
-    }
-
-    /// Writes the weight scale (and min term) of each sub-block; see `QuantizedDotKernel.accumulate`.
-    @inline(__always)
-    static func blockScales(
-        _ b: UnsafeRawPointer, _ scale: UnsafeMutablePointer<Float>, _ minimum: UnsafeMutablePointer<Float>
-    ) {
-        scale[0] = QuantizedDotKernel.half(b, 0)
-    }
-
-    /// Writes the 32 integer weights of sub-block `g` in element order.
-    @inline(__always)
-    static func unpack(_ b: UnsafeRawPointer, _ g: Int, _ out: UnsafeMutablePointer<Int32>) {
-        for j in 0..<16 {
-            let byte = b.byte(2 &+ j)
-            out[j] = Int32(truncatingIfNeeded: byte & 0x0F) &- 8
-            out[j &+ 16] = Int32(truncatingIfNeeded: byte >> 4) &- 8
-        }
-    }
-
     static func dotReference(
         _ weights: UnsafeRawPointer, _ q: UnsafePointer<Int8>, _ d: UnsafePointer<Float>,
         _ s: UnsafePointer<Float>, blocks: Int

@@ -3,45 +3,6 @@
 /// `d·sc_g · d_a · Σ q q_a − dmin·m_g · (d_a Σ q_a)` (ggml `ggml_vec_dot_q4_K_q8_K` does the same
 /// with 256-value activation blocks). Layout as in `Q4_KFormat` and `KQuantScales`.
 extension Q4_KFormat: QuantizedDotFormat {
-    static func dotRows(
-        _ weights: UnsafeRawPointer, _ x: ActivationRows, first: Int, count: Int, into c: UnsafeMutablePointer<Float>,
-        ldc: Int
-    ) {
-        QuantizedDotKernel.inGroups(first, count) { first, rows in
-            QuantizedDotKernel.accumulate(
-                weights, x, first: first, rows: rows, superBlockBytes: bytesPerBlock, subBlocks: 8,
-                hasMin: true, into: c + first &* ldc, ldc: ldc,
-                scales: { blockScales($0, $1, $2) },
-                unpack: { unpack($0, $1, $2) })
-        }
-    }
-
-    /// Writes the weight scale (and min term) of each sub-block; see `QuantizedDotKernel.accumulate`.
-    @inline(__always)
-    static func blockScales(
-        _ b: UnsafeRawPointer, _ scale: UnsafeMutablePointer<Float>, _ minimum: UnsafeMutablePointer<Float>
-    ) {
-        let (d, dmin) = QuantizedDotKernel.halves(b.loadUnaligned(as: UInt32.self))
-        for g in 0..<8 {
-            let (sc, m) = KQuantScales.scaleAndMin(g, b + 4)
-            scale[g] = d * Float(sc)
-            minimum[g] = -dmin * Float(m)
-        }
-    }
-
-    /// Writes the 32 integer weights of sub-block `g` in element order.
-    @inline(__always)
-    static func unpack(_ b: UnsafeRawPointer, _ g: Int, _ out: UnsafeMutablePointer<Int32>) {
-        // Constant shifts in each branch: a shift by a variable amount has no byte form on x86
-        // and went through 16-bit lanes (twice the instructions).
-        let q = b + (16 &+ 32 &* (g &>> 1))
-        if g & 1 == 0 {
-            for l in 0..<32 { out[l] = Int32(truncatingIfNeeded: q.byte(l) & 0x0F) }
-        } else {
-            for l in 0..<32 { out[l] = Int32(truncatingIfNeeded: q.byte(l) >> 4) }
-        }
-    }
-
     static func dotReference(
         _ weights: UnsafeRawPointer, _ q: UnsafePointer<Int8>, _ d: UnsafePointer<Float>,
         _ s: UnsafePointer<Float>, blocks: Int

@@ -1,40 +1,6 @@
 /// Q5_0 weights · Q8 activations: per block `d_w · d_a · Σ (q − 16) q_a` with 5-bit `q`
 /// (ggml `ggml_vec_dot_q5_0_q8_0`); bit layout as in `Q5_0Format`.
 extension Q5_0Format: QuantizedDotFormat {
-    static func dotRows(
-        _ weights: UnsafeRawPointer, _ x: ActivationRows, first: Int, count: Int, into c: UnsafeMutablePointer<Float>,
-        ldc: Int
-    ) {
-        QuantizedDotKernel.inGroups(first, count) { first, rows in
-            QuantizedDotKernel.accumulate(
-                weights, x, first: first, rows: rows, superBlockBytes: bytesPerBlock, subBlocks: 1,
-                hasMin: false, into: c + first &* ldc, ldc: ldc,
-                scales: { blockScales($0, $1, $2) },
-                unpack: { unpack($0, $1, $2) })
-        }
-    }
-
-    /// Writes the weight scale (and min term) of each sub-block; see `QuantizedDotKernel.accumulate`.
-    @inline(__always)
-    static func blockScales(
-        _ b: UnsafeRawPointer, _ scale: UnsafeMutablePointer<Float>, _ minimum: UnsafeMutablePointer<Float>
-    ) {
-        scale[0] = QuantizedDotKernel.half(b, 0)
-    }
-
-    /// Writes the 32 integer weights of sub-block `g` in element order.
-    @inline(__always)
-    static func unpack(_ b: UnsafeRawPointer, _ g: Int, _ out: UnsafeMutablePointer<Int32>) {
-        let qh = b.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
-        for j in 0..<16 {
-            let byte = UInt32(b.byte(6 &+ j))
-            let low = (byte & 0x0F) | (((qh &>> UInt32(j)) & 1) &<< 4)
-            let high = (byte >> 4) | (((qh &>> UInt32(j &+ 16)) & 1) &<< 4)
-            out[j] = Int32(bitPattern: low) &- 16
-            out[j &+ 16] = Int32(bitPattern: high) &- 16
-        }
-    }
-
     static func dotReference(
         _ weights: UnsafeRawPointer, _ q: UnsafePointer<Int8>, _ d: UnsafePointer<Float>,
         _ s: UnsafePointer<Float>, blocks: Int

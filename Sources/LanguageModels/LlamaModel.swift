@@ -42,7 +42,8 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         configuration = c
         self.file = file
         Parallel.ensureConfigured()
-        weights = try LlamaWeights(file: file, configuration: c, denseLimit: options.denseWeightLimit)
+        weights = try LlamaWeights(
+            file: file, configuration: c, exact: options.exact, denseLimit: options.denseWeightLimit)
         switch c.ropeScaling {
         case .none:
             rope = Rope(dimensionCount: c.ropeDimensionCount, base: c.ropeBase)
@@ -73,9 +74,9 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         let xn = ws.normed
         embed(steps, into: x)
 
-        // Decode steps (each sequence brings at most `quantizedRowLimit` tokens): integer dot
-        // products on the quantized weights, row by row, so a sequence's result does not depend
-        // on how many others share the step. Prefill chunks: sgemm on the fp32 copy.
+        // Decode steps (each sequence brings at most `quantizedRowLimit` tokens): the integer
+        // decode kernel, row by row, so a sequence's result does not depend on how many others
+        // share the step. Prefill chunks: the tiled int8 product (fp32 sgemm when loaded exact).
         let quantized = steps.allSatisfy { $0.tokens.count <= quantizedRowLimit } && weights.supportsQuantizedDecode
         for (l, layer) in weights.layers.enumerated() {
             RMSNorm.apply(x, weight: layer.attentionNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
@@ -188,7 +189,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
             weights.output.apply(
                 ws.normed, rows: wanted, into: out.baseAddress!, accumulate: false, quantized: quantizedLogits,
                 scratch: ws.scratch)
-            if quantizedLogits {
+            if weights.output.usesIntegerProduct(quantized: quantizedLogits) {
                 weights.output.refineMaxima(ws.normed, rows: wanted, out.baseAddress!, rowNorms: weights.outputRowNorms)
             }
         }

@@ -1,9 +1,10 @@
 import GGUF
 import Kernels
 
-/// The weights of a Llama-family model, dequantized to fp32 at load so prefill is `sgemm`
-/// (DESIGN.md §3). Q/K/V are fused into one matrix and gate/up into another, so each layer does
-/// four products instead of seven.
+/// The weights of a Llama-family model, left in their mapped GGUF blocks (issue 14: resident
+/// memory is about the file's size); with `exact`, also dequantized to fp32 where that fits the
+/// memory limit, so prefill is `sgemm` (DESIGN.md §3). Q/K/V are fused into one projection and
+/// gate/up into another, so each layer does four products instead of seven.
 public struct LlamaWeights: @unchecked Sendable {
     // @unchecked Sendable: every matrix is read-only after load.
 
@@ -50,13 +51,13 @@ public struct LlamaWeights: @unchecked Sendable {
         static func block(_ i: Int, _ part: String) -> String { "blk.\(i).\(part).weight" }
     }
 
-    /// Bytes of fp32 weights held in memory.
+    /// Bytes of fp32 weight copies held in memory (0 unless loaded `exact`).
     public var bytes: Int {
         let projections = layers.flatMap { [$0.qkv, $0.attentionOutput, $0.gateUp, $0.down] } + [output]
         return projections.reduce(0) { $0 + ($1.dense?.bytes ?? 0) }
     }
 
-    /// Whether prefill multiplies fp32 copies (else it dequantizes tiles on the fly).
+    /// Whether prefill multiplies fp32 copies (`exact` loads whose copies fit the limit).
     public let hasDenseCopies: Bool
 
     /// fp32 bytes of every projection of a model with configuration `c`.
@@ -66,9 +67,12 @@ public struct LlamaWeights: @unchecked Sendable {
         return (c.layerCount * perLayer + c.vocabSize * c.hiddenSize) * MemoryLayout<Float>.size
     }
 
-    init(file: GGUFFile, configuration c: ModelConfiguration, denseLimit: Int) throws(ModelError) {
-        let keep = Self.denseBytes(c) <= denseLimit
-        hasDenseCopies = keep
+    /// - Parameters:
+    ///   - exact: prefill in fp32 (`LoadOptions.exact`).
+    ///   - denseLimit: the most bytes of fp32 copies to keep; beyond it fp32 prefill dequantizes
+    ///     tiles on the fly.
+    init(file: GGUFFile, configuration c: ModelConfiguration, exact: Bool, denseLimit: Int) throws(ModelError) {
+        let fits = Self.denseBytes(c) <= denseLimit
         func tensor(_ name: String, _ dims: [Int]) throws(ModelError) -> GGUFTensorInfo {
             guard let info = file.tensor(named: name) else {
                 throw ModelError.file(file.error(.missingTensor(name)))
@@ -110,16 +114,18 @@ public struct LlamaWeights: @unchecked Sendable {
             layers.append(
                 Layer(
                     attentionNorm: try vector(Name.block(i, "attn_norm"), h),
-                    qkv: try Projection([q, k, v], file: file, columns: h, keepDense: keep),
-                    attentionOutput: try Projection([o], file: file, columns: c.qDim, keepDense: keep),
+                    qkv: try Projection([q, k, v], file: file, columns: h, exact: exact, denseFits: fits),
+                    attentionOutput: try Projection([o], file: file, columns: c.qDim, exact: exact, denseFits: fits),
                     feedForwardNorm: try vector(Name.block(i, "ffn_norm"), h),
-                    gateUp: try Projection([gate, up], file: file, columns: h, keepDense: keep),
-                    down: try Projection([down], file: file, columns: c.feedForwardSize, keepDense: keep)))
+                    gateUp: try Projection([gate, up], file: file, columns: h, exact: exact, denseFits: fits),
+                    down: try Projection(
+                        [down], file: file, columns: c.feedForwardSize, exact: exact, denseFits: fits)))
         }
         self.layers = layers
         outputNorm = try vector(Name.outputNorm, h)
         let outputInfo = c.tiedEmbeddings ? tokenEmbedding : try tensor(Name.output, [h, c.vocabSize])
-        output = try Projection([outputInfo], file: file, columns: h, keepDense: keep)
+        output = try Projection([outputInfo], file: file, columns: h, exact: exact, denseFits: fits)
         outputRowNorms = output.rowNorms()
+        hasDenseCopies = output.dense != nil
     }
 }

@@ -1,10 +1,15 @@
 import GGUF
 import Kernels
 
-/// One weight product of the model, `y = x · Wᵀ`, with two ways to compute it: `sgemm` on the
-/// fp32 copy for prefill (many rows), and integer dot products straight from the GGUF blocks
-/// for decode (a few rows), where reading 4–8 bits per weight instead of 32 is what bounds speed
-/// (DESIGN.md §3). Fused projections (Q/K/V, gate/up) are several GGUF tensors stacked by rows.
+/// One weight product of the model, `y = x · Wᵀ`. Fused projections (Q/K/V, gate/up) are several
+/// GGUF tensors stacked by rows.
+///
+/// The weights stay in their mapped GGUF blocks (issue 14): decode steps (a few rows) take the
+/// integer decode kernel and prefill (many rows) the tiled int8 product, both on activations
+/// quantized to int8 blocks (`QuantizedDot`). An `exact` projection instead keeps prefill in
+/// fp32: `sgemm` on a dequantized copy when it fits the memory limit, else on tiles dequantized
+/// on the fly; that is the path the 1e-4 comparisons with transformers take. Tensor types
+/// without an integer product (F32, F16, BF16) always take it.
 public struct Projection: @unchecked Sendable {
     // @unchecked Sendable: the matrix and the mapped file are read-only after load.
 
@@ -16,27 +21,33 @@ public struct Projection: @unchecked Sendable {
         var rowBytes: Int
     }
 
-    /// The fp32 copy, shape [outputs, inputs]; nil when the model's fp32 weights would exceed
-    /// the memory limit, and prefill dequantizes a tile of rows at a time instead.
+    /// The fp32 copy, shape [outputs, inputs]: only for an fp32 prefill whose copy fits the
+    /// memory limit.
     public let dense: DenseMatrix?
     let parts: [Part]
     /// Whether every part has an integer dot product.
     public let supportsQuantized: Bool
+    /// Whether prefill runs in fp32 (`LoadOptions.exact`, or no integer product).
+    public let exactPrefill: Bool
     public let outputs: Int
     public let inputs: Int
 
-    /// Output rows dequantized per tile when there is no fp32 copy.
+    /// Output rows dequantized per tile when fp32 prefill has no copy.
     static let tileRows = 64
 
-    init(_ infos: [GGUFTensorInfo], file: GGUFFile, columns: Int, keepDense: Bool) throws(ModelError) {
+    /// - Parameters:
+    ///   - exact: prefill in fp32 instead of the int8 product.
+    ///   - denseFits: whether an fp32 copy may be kept when prefill is fp32.
+    init(_ infos: [GGUFTensorInfo], file: GGUFFile, columns: Int, exact: Bool, denseFits: Bool) throws(ModelError) {
         try DenseMatrix.validate(infos, in: file, columns: columns)
-        dense = keepDense ? try DenseMatrix.load(infos, from: file, columns: columns) : nil
         parts = infos.map {
             Part(data: file.data(for: $0).baseAddress!, type: $0.type, rows: $0.rowCount, rowBytes: $0.rowBytes)
         }
         supportsQuantized =
             columns % QuantizedActivations.blockSize == 0
             && infos.allSatisfy { QuantizedDot.isSupported($0.type) && columns % $0.type.blockSize == 0 }
+        exactPrefill = exact || !supportsQuantized
+        dense = exactPrefill && denseFits ? try DenseMatrix.load(infos, from: file, columns: columns) : nil
         outputs = infos.reduce(0) { $0 + $1.rowCount }
         inputs = columns
     }
@@ -44,16 +55,21 @@ public struct Projection: @unchecked Sendable {
     /// Bytes an fp32 copy takes.
     var denseBytes: Int { outputs * inputs * MemoryLayout<Float>.size }
 
+    /// Whether `apply(…, quantized:)` multiplies int8-quantized activations (so its result may
+    /// need `refineMaxima` where an exact maximum matters).
+    func usesIntegerProduct(quantized: Bool) -> Bool { supportsQuantized && (quantized || !exactPrefill) }
+
     /// `y[rows, outputs] (+)= x[rows, inputs] · Wᵀ`, on all workers.
     /// - Parameters:
     ///   - accumulate: add into `y` (the residual stream) instead of overwriting it.
-    ///   - quantized: use the integer dot products (only when `supportsQuantized`).
-    ///   - scratch: `rows × outputs` floats, used when accumulating a quantized product.
+    ///   - quantized: a decode step: the integer decode kernel (when `supportsQuantized`). Else
+    ///     the prefill product: int8 tiles, or fp32 for an `exactPrefill` projection.
+    ///   - scratch: `rows × outputs` floats, used when accumulating an integer product.
     func apply(
         _ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool, quantized: Bool,
         scratch: UnsafeMutablePointer<Float>
     ) {
-        guard quantized && supportsQuantized else {
+        guard usesIntegerProduct(quantized: quantized) else {
             if let dense {
                 Matmul.timesTransposedParallel(
                     x, rows: rows, dense.data, rows: outputs, inner: inputs, into: y, beta: accumulate ? 1 : 0)
@@ -65,10 +81,21 @@ public struct Projection: @unchecked Sendable {
         var activations = try! QuantizedActivations(rows: rows, columns: inputs)  // columns % 32 checked at load
         activations.quantize(x)
         let target = accumulate ? scratch : y
+        if quantized {
+            applyDecode(activations, into: target)
+        } else {
+            applyProduct(activations, into: target)
+        }
+        if accumulate {
+            for i in 0..<(rows * outputs) { y[i] += scratch[i] }
+        }
+    }
+
+    /// Decode: one parallel loop over the rows of every part (a fused Q/K/V or gate/up), in
+    /// ranges of 16 rows; a worker's range may cross from one part into the next.
+    private func applyDecode(_ activations: QuantizedActivations, into out: UnsafeMutablePointer<Float>) {
         let n = outputs
-        // One parallel loop over the rows of every part (a fused Q/K/V or gate/up), in tiles of
-        // 16 rows, the kernels' unit; a worker's range may cross from one part into the next.
-        let box = UncheckedBox((target, parts, activations))
+        let box = UncheckedBox((out, parts, activations))
         Parallel.ranges(n, granularity: 16) { range in
             let (out, parts, activations) = box.value
             var first = 0
@@ -83,12 +110,40 @@ public struct Projection: @unchecked Sendable {
                 first += part.rows
             }
         }
-        if accumulate {
-            for i in 0..<(rows * n) { y[i] += scratch[i] }
+    }
+
+    /// Prefill: tasks of (weight-row tile, token range), each unpacking its tile once for all
+    /// its tokens. Tiles are the kernel's register tile (32 rows with AVX-512), which keeps the
+    /// workers even; the tokens are split only when there are too few tiles to go round, since
+    /// every split unpacks the tiles again.
+    private func applyProduct(_ activations: QuantizedActivations, into out: UnsafeMutablePointer<Float>) {
+        let tileRows = QuantizedDot.productTileRows
+        var tiles: [(part: Int, row: Int, count: Int, output: Int)] = []
+        var first = 0
+        for (index, part) in parts.enumerated() {
+            for r in stride(from: 0, to: part.rows, by: tileRows) {
+                tiles.append((index, r, min(tileRows, part.rows - r), first + r))
+            }
+            first += part.rows
+        }
+        let tokens = activations.rows
+        let wanted = 4 * Parallel.threadCount
+        let splits = min(max(1, (wanted + tiles.count - 1) / tiles.count), max(1, tokens / 16))
+        let n = outputs
+        let box = UncheckedBox((out, parts, activations, tiles))
+        Parallel.forEach(tiles.count * splits) { task in
+            let (out, parts, activations, tiles) = box.value
+            let tile = tiles[task / splits]
+            let split = task % splits
+            let part = parts[tile.part]
+            let tokenRange = (tokens * split / splits)..<(tokens * (split + 1) / splits)
+            try! QuantizedDot.product(  // types and block multiples checked at load
+                activations, tokens: tokenRange, part.type, weights: part.data + tile.row * part.rowBytes,
+                rows: tile.count, into: out + tile.output, ldc: n)
         }
     }
 
-    /// Without an fp32 copy: each worker dequantizes `tileRows` weight rows at a time into its
+    /// fp32 without a copy: each worker dequantizes `tileRows` weight rows at a time into its
     /// own scratch and multiplies them (issue 9: memory bounded by the tile, not the model).
     private func applyTiled(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool)
     {

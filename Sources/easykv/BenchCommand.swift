@@ -48,7 +48,9 @@ struct BenchCommand: ParsableCommand {
         CLI.configureThreads(threads)
         let path = try modelOptions.resolvedPath()
         if memoryProbe {
-            let probe = try CLI.report { try BenchmarkMemoryProbe.run(modelPath: path) }
+            let probe = try CLI.report {
+                try BenchmarkMemoryProbe.run(modelPath: path, options: modelOptions.loadOptions())
+            }
             print(try CLI.json(probe))
             return
         }
@@ -60,7 +62,7 @@ struct BenchCommand: ParsableCommand {
             baseline = nil
         }
         let loadBefore = BenchmarkReport.loadAverage()
-        let model = try CLI.report { try LlamaModel(path: path) }
+        let model = try CLI.report { try LlamaModel(path: path, options: modelOptions.loadOptions()) }
         let runner = BenchmarkRunner(model: model)
         try CLI.report { try runner.warmUp() }
 
@@ -105,7 +107,9 @@ struct BenchCommand: ParsableCommand {
             ?? CommandLine.arguments[0]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["bench", "--memory-probe", "--model", modelPath, "--threads", "\(Parallel.threadCount)"]
+        process.arguments =
+            ["bench", "--memory-probe", "--model", modelPath, "--threads", "\(Parallel.threadCount)"]
+            + (modelOptions.exact ? ["--exact"] : [])
         let output = Pipe()
         process.standardOutput = output
         try CLI.report { try process.run() }

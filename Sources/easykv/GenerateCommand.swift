@@ -80,7 +80,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let kv = try kvOptions.settings()
         let text = try promptText()
-        let loaded = try modelOptions.load(threads: threads, LoadOptions(ntkLength: ntkLength))
+        let loaded = try modelOptions.load(threads: threads, ntkLength: ntkLength)
         let context = loaded.model.configuration.contextLength
         guard maxTokens <= context else {
             throw ValidationError("--max-tokens \(maxTokens) exceeds the model's context of \(context) tokens")

@@ -1,5 +1,6 @@
 import Foundation
 import GGUF
+import Kernels
 import LanguageModels
 
 /// The facts `easykv inspect` prints.
@@ -27,6 +28,9 @@ struct ModelSummary: Encodable {
     var tensorCount: Int
     var tensorTypes: [String: Int]
     var fileSize: Int
+    /// The C kernel set this CPU runs (`KernelSet`), as llama.cpp prints its CPU features.
+    var kernels: String
+    var availableKernels: [String]
 
     enum CodingKeys: String, CodingKey {
         case path
@@ -52,6 +56,8 @@ struct ModelSummary: Encodable {
         case tensorCount = "tensor_count"
         case tensorTypes = "tensor_types"
         case fileSize = "file_size"
+        case kernels
+        case availableKernels = "available_kernels"
     }
 
     init(file: GGUFFile, config: ModelConfiguration) {
@@ -82,6 +88,8 @@ struct ModelSummary: Encodable {
         tensorCount = file.tensors.count
         tensorTypes = Dictionary(file.tensors.map { ($0.type.description, 1) }, uniquingKeysWith: +)
         fileSize = file.fileSize
+        kernels = KernelSet.current.name
+        availableKernels = KernelSet.available.map(\.name)
     }
 
     func json() -> String {
@@ -108,6 +116,7 @@ struct ModelSummary: Encodable {
             tokenizer:         \(tokenizerModel ?? "-") (pre: \(tokenizerPre ?? "-")), vocabulary \(vocabSize)
             chat template:     \(chatTemplate ? "yes" : "no")
             tensors:           \(tensorCount) (\(types))
+            kernels:           \(kernels) (this CPU runs: \(availableKernels.joined(separator: ", ")))
             """
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GGUF
 import TestSupport
 import Testing
@@ -26,8 +27,45 @@ struct QuantizedDotTests {
         }
     }
 
+    /// Every kernel set this CPU runs (the tests hold each to the references, whichever the
+    /// process would pick).
+    static let kernelSets: [KernelSet] = KernelSet.available
+
+    /// The two shapes of the C kernels: decode (`timesTransposed`) and prefill (`product`).
+    enum Shape: CaseIterable, Sendable { case decode, prefill }
+
+    /// `x · Wᵀ` through `shape` with `kernels`.
+    static func multiply(
+        _ shape: Shape, _ x: QuantizedActivations, _ type: GGMLType, _ w: UnsafeRawPointer, rows: Int,
+        into c: UnsafeMutablePointer<Float>, ldc: Int? = nil, kernels: KernelSet
+    ) throws {
+        switch shape {
+        case .decode:
+            try QuantizedDot.timesTransposed(x, type, weights: w, rows: rows, into: c, ldc: ldc, kernels: kernels)
+        case .prefill:
+            try QuantizedDot.product(
+                x, tokens: 0..<x.rows, type, weights: w, rows: rows, into: c, ldc: ldc, kernels: kernels)
+        }
+    }
+
     @Test func supportsTheDesignFormats() {
         #expect(QuantizedDot.supportedTypes == Self.expectedTypes)
+    }
+
+    /// The portable set always exists, and this machine's best set is the one in use.
+    @Test func kernelSetsOfThisCPU() throws {
+        let names = KernelSet.available.map(\.name)
+        #expect(names.last == "portable")
+        #expect(Set(names).isSubset(of: ["avx512-vnni", "avx2", "portable"]))
+        #expect(
+            KernelSet.current == KernelSet.available[0] || ProcessInfo.processInfo.environment["EASYKV_KERNELS"] != nil)
+        #expect(throws: KernelError.unknownKernelSet("sse9", available: names)) {
+            try KernelSet.select(KernelSet(name: "sse9"))
+        }
+        #if arch(x86_64)
+            // Every x86-64 CPU since 2015 (and this one) has AVX2 + FMA + F16C.
+            #expect(names.contains("avx2"))
+        #endif
     }
 
     @Test func activationQuantizationByHand() throws {
@@ -37,13 +75,18 @@ struct QuantizedDotTests {
         x[2] = 0.49
         x[3] = -127
         // Second block all zeros: scale 0 and quants 0, no division by zero.
-        var a = try QuantizedActivations(rows: 1, columns: 64)
-        x.withUnsafeBufferPointer { a.quantize($0.baseAddress!) }
-        #expect(Array(a.quants[0..<4]) == [127, -64, 0, -127])
-        #expect(a.wideQuants == a.quants.map { Int32($0) })
-        #expect(a.scales == [1, 0])
-        #expect(a.scaledSums == [-64, 0])
-        #expect(a.quants[32...].allSatisfy { $0 == 0 })
+        x[20] = 5.5
+        for kernels in Self.kernelSets {
+            var a = try QuantizedActivations(rows: 1, columns: 64)
+            x.withUnsafeBufferPointer { a.quantize($0.baseAddress!, kernels: kernels) }
+            #expect(Array(a.quants[0..<4]) == [127, -64, 0, -127], "\(kernels)")
+            #expect(a.quants[20] == 6)
+            #expect(a.scales == [1, 0])
+            #expect(a.scaledSums == [-58, 0])
+            #expect(a.blockSums == [-58, 0])
+            #expect(a.halfSums == [-64, 6, 0, 0])
+            #expect(a.quants[32...].allSatisfy { $0 == 0 })
+        }
     }
 
     /// The activation quants are exactly ggml's `quantize_row_q8_0` quants (gguf-py's Q8_0
@@ -56,15 +99,15 @@ struct QuantizedDotTests {
         #expect(rows == format.rows - 1)
         var a = try QuantizedActivations(rows: rows, columns: format.rowLength)
         var reference = a
-        input.withUnsafeBufferPointer {
-            a.quantize($0.baseAddress!)
-            reference.quantizeReference($0.baseAddress!)
+        input.withUnsafeBufferPointer { reference.quantizeReference($0.baseAddress!) }
+        for kernels in Self.kernelSets {
+            input.withUnsafeBufferPointer { a.quantize($0.baseAddress!, kernels: kernels) }
+            #expect(a.quants == reference.quants, "\(kernels)")
+            #expect(a.scales.map(\.bitPattern) == reference.scales.map(\.bitPattern))
+            #expect(a.scaledSums.map(\.bitPattern) == reference.scaledSums.map(\.bitPattern))
+            #expect(a.blockSums == reference.blockSums)
+            #expect(a.halfSums == reference.halfSums)
         }
-        #expect(a.quants == reference.quants)
-        #expect(a.wideQuants == reference.wideQuants)
-        #expect(a.wideQuants == a.quants.map { Int32($0) })
-        #expect(a.scales.map(\.bitPattern) == reference.scales.map(\.bitPattern))
-        #expect(a.scaledSums.map(\.bitPattern) == reference.scaledSums.map(\.bitPattern))
         var differing = 0
         for block in 0..<(rows * a.blocksPerRow) {
             let stored = encoded[34 * block..<34 * block + 34]
@@ -78,12 +121,18 @@ struct QuantizedDotTests {
         #expect(differing == 0)
     }
 
-    /// Random blocks, a batch of 7 activation rows (groups of 4, 2 and 1) and 37 weight rows
-    /// (tiles of 16 and a partial one): the fast kernel agrees with the reference within
-    /// `reorderTolerance`, and both with float math on the dequantized weights within the
-    /// activation-rounding bound.
-    @Test(arguments: QuantizedDotTests.expectedTypes)
-    func fastMatchesReferenceAndFloatMath(type: GGMLType) throws {
+    /// Random blocks, a batch of 7 activation rows (groups of 4, 2 and 1, or 4 and 3) and 37
+    /// weight rows (whole tiles and a partial one): each kernel set, in both shapes, agrees with
+    /// the reference within `reorderTolerance`, and both with float math on the dequantized
+    /// weights within the activation-rounding bound.
+    @Test(arguments: QuantizedDotTests.expectedTypes, QuantizedDotTests.kernelSets)
+    func fastMatchesReferenceAndFloatMath(type: GGMLType, kernels: KernelSet) throws {
+        for shape in Shape.allCases {
+            try checkAgainstReference(type: type, kernels: kernels, shape: shape)
+        }
+    }
+
+    func checkAgainstReference(type: GGMLType, kernels: KernelSet, shape: Shape) throws {
         var rng = SplitMix64(seed: 0xD07 + UInt64(type.rawValue))
         let columns = 512
         let weightRows = 37
@@ -102,7 +151,7 @@ struct QuantizedDotTests {
         var fast = [Float](repeating: .nan, count: batch * ldc)
         var reference = fast
         try weights.withUnsafeBytes { w in
-            try QuantizedDot.timesTransposed(a, type, weights: w.baseAddress!, rows: weightRows, into: &fast, ldc: ldc)
+            try Self.multiply(shape, a, type, w.baseAddress!, rows: weightRows, into: &fast, ldc: ldc, kernels: kernels)
             try QuantizedDot.timesTransposedReference(
                 a, type, weights: w.baseAddress!, rows: weightRows, into: &reference, ldc: ldc)
         }
@@ -129,7 +178,9 @@ struct QuantizedDotTests {
                 }
                 let reorder = abs(got - ref)
                 worstReorder = max(worstReorder, reorder / reorderScale)
-                #expect(reorder <= Self.reorderTolerance * reorderScale, "\(type) [\(i), \(j)]: \(got) vs \(ref)")
+                #expect(
+                    reorder <= Self.reorderTolerance * reorderScale,
+                    "\(type) \(kernels) \(shape) [\(i), \(j)]: \(got) vs \(ref)")
                 for value in [got, ref] {
                     #expect(abs(value - exact) <= bound + 1e-5 * magnitude, "\(type) [\(i), \(j)]")
                 }
@@ -147,9 +198,10 @@ struct QuantizedDotTests {
 
     /// A row's result does not depend on the rows batched with it (groups of 4, 2 and 1 run the
     /// same operations per row in the same order): the forward pass relies on this so batch size
-    /// never changes a sequence's output.
-    @Test(arguments: QuantizedDotTests.expectedTypes)
-    func batchingDoesNotChangeAnyRow(type: GGMLType) throws {
+    /// never changes a sequence's output. In the prefill shape neither does the range of
+    /// activation rows one call covers, nor where a weight row falls in its tile.
+    @Test(arguments: QuantizedDotTests.expectedTypes, QuantizedDotTests.kernelSets)
+    func batchingDoesNotChangeAnyRow(type: GGMLType, kernels: KernelSet) throws {
         var rng = SplitMix64(seed: 0xBA7C + UInt64(type.rawValue))
         let columns = 256
         let weightRows = 19
@@ -162,15 +214,42 @@ struct QuantizedDotTests {
         var all = try QuantizedActivations(rows: batch, columns: columns)
         x.withUnsafeBufferPointer { all.quantize($0.baseAddress!) }
         var together = [Float](repeating: .nan, count: batch * weightRows)
+        var tiled = together
+        let rowBytes = columns / type.blockSize * type.bytesPerBlock
         try weights.withUnsafeBytes { w in
-            try QuantizedDot.timesTransposed(all, type, weights: w.baseAddress!, rows: weightRows, into: &together)
+            try QuantizedDot.timesTransposed(
+                all, type, weights: w.baseAddress!, rows: weightRows, into: &together, kernels: kernels)
+            try QuantizedDot.product(
+                all, tokens: 0..<batch, type, weights: w.baseAddress!, rows: weightRows, into: &tiled, kernels: kernels)
             for i in 0..<batch {
                 var one = try QuantizedActivations(rows: 1, columns: columns)
                 x.withUnsafeBufferPointer { one.quantize($0.baseAddress! + i * columns) }
                 var alone = [Float](repeating: .nan, count: weightRows)
-                try QuantizedDot.timesTransposed(one, type, weights: w.baseAddress!, rows: weightRows, into: &alone)
+                try QuantizedDot.timesTransposed(
+                    one, type, weights: w.baseAddress!, rows: weightRows, into: &alone, kernels: kernels)
                 let row = Array(together[(i * weightRows)..<((i + 1) * weightRows)])
-                #expect(row.map(\.bitPattern) == alone.map(\.bitPattern), "\(type) row \(i)")
+                #expect(row.map(\.bitPattern) == alone.map(\.bitPattern), "\(type) \(kernels) row \(i)")
+            }
+            // Prefill: one activation row at a time, and weight rows from 5 on (shifted in the tile).
+            var single = [Float](repeating: .nan, count: batch * weightRows)
+            for i in 0..<batch {
+                try QuantizedDot.product(
+                    all, tokens: i..<(i + 1), type, weights: w.baseAddress!, rows: weightRows, into: &single,
+                    kernels: kernels)
+            }
+            #expect(single.map(\.bitPattern) == tiled.map(\.bitPattern), "\(type) \(kernels) prefill by row")
+            var shifted = [Float](repeating: .nan, count: batch * weightRows)
+            try shifted.withUnsafeMutableBufferPointer { out in
+                try QuantizedDot.product(
+                    all, tokens: 1..<batch, type, weights: w.baseAddress! + 5 * rowBytes, rows: weightRows - 5,
+                    into: out.baseAddress! + 5, ldc: weightRows, kernels: kernels)
+            }
+            for i in 1..<batch {
+                for j in 5..<weightRows {
+                    #expect(
+                        shifted[i * weightRows + j].bitPattern == tiled[i * weightRows + j].bitPattern,
+                        "\(type) \(kernels) prefill shifted [\(i), \(j)]")
+                }
             }
         }
     }
@@ -179,8 +258,8 @@ struct QuantizedDotTests {
     /// blocks with scale 1), float addition is exact in any order: fast, reference and the
     /// integer dot product of the decoded weights agree bit for bit. This pins the integer part
     /// (unpacking, block sums, Q6_K's two halves) with no tolerance at all.
-    @Test(arguments: QuantizedDotTests.expectedTypes)
-    func exactWhereFloatSumsAreExact(type: GGMLType) throws {
+    @Test(arguments: QuantizedDotTests.expectedTypes, QuantizedDotTests.kernelSets)
+    func exactWhereFloatSumsAreExact(type: GGMLType, kernels: KernelSet) throws {
         var rng = SplitMix64(seed: 0xE7AC7 + UInt64(type.rawValue))
         let columns = 512
         let weightRows = 21
@@ -200,9 +279,11 @@ struct QuantizedDotTests {
         #expect(a.quants.map(Float.init) == x)
 
         var fast = [Float](repeating: .nan, count: batch * weightRows)
+        var tiled = fast
         var reference = fast
         try weights.withUnsafeBytes { w in
-            try QuantizedDot.timesTransposed(a, type, weights: w.baseAddress!, rows: weightRows, into: &fast)
+            try Self.multiply(.decode, a, type, w.baseAddress!, rows: weightRows, into: &fast, kernels: kernels)
+            try Self.multiply(.prefill, a, type, w.baseAddress!, rows: weightRows, into: &tiled, kernels: kernels)
             try QuantizedDot.timesTransposedReference(
                 a, type, weights: w.baseAddress!, rows: weightRows, into: &reference)
         }
@@ -213,7 +294,8 @@ struct QuantizedDotTests {
                 var exact = 0.0
                 for k in 0..<columns { exact += Double(dequantized[j * columns + k]) * Double(x[i * columns + k]) }
                 #expect(exact == exact.rounded() && abs(exact) < 0x1p24, "test data must stay in the exact regime")
-                #expect(fast[i * weightRows + j] == Float(exact), "\(type) fast [\(i), \(j)]")
+                #expect(fast[i * weightRows + j] == Float(exact), "\(type) \(kernels) decode [\(i), \(j)]")
+                #expect(tiled[i * weightRows + j] == Float(exact), "\(type) \(kernels) prefill [\(i), \(j)]")
                 #expect(reference[i * weightRows + j] == Float(exact), "\(type) reference [\(i), \(j)]")
                 if exact != 0 { nonzero += 1 }
             }
@@ -239,7 +321,9 @@ struct QuantizedDotTests {
             var y = [Float](repeating: 0, count: batch * rows)
             var w = [Float](repeating: 0, count: rows * info.rowLength)
             let data = file.data(for: info).baseAddress!
+            var tiled = y
             try QuantizedDot.timesTransposed(a, info.type, weights: data, rows: rows, into: &y)
+            try QuantizedDot.product(a, tokens: 0..<batch, info.type, weights: data, rows: rows, into: &tiled)
             try WeightFormats.dequantize(info.type, from: data, count: rows * info.rowLength, into: &w)
             for i in 0..<batch {
                 for j in 0..<rows {
@@ -251,6 +335,7 @@ struct QuantizedDotTests {
                             abs(Double(w[j * info.rowLength + k])) * Double(a.scales[i * a.blocksPerRow + k / 32]) / 2
                     }
                     #expect(abs(Double(y[i * rows + j]) - exact) <= bound * 1.001 + 1e-4, "\(name) [\(i), \(j)]")
+                    #expect(abs(Double(tiled[i * rows + j]) - exact) <= bound * 1.001 + 1e-4, "\(name) [\(i), \(j)]")
                 }
             }
         }

@@ -8,13 +8,14 @@ import Testing
 enum ReferenceModels {
     /// SmolLM2 with every product in fp32 (the comparison with transformers).
     static let float: LlamaModel? = {
-        guard let path = TestModel.path, let model = try? LlamaModel(path: path) else { return nil }
+        guard let path = TestModel.path, let model = try? LlamaModel(path: path, options: LoadOptions(exact: true))
+        else { return nil }
         model.quantizedRowLimit = 0
         model.quantizedOutput = false
         return model
     }()
 
-    /// SmolLM2 as the tool runs it: integer dot products for decode.
+    /// SmolLM2 as the tool runs it: int8 products for prefill and decode, no fp32 copy.
     static let standard: LlamaModel? = {
         guard let path = TestModel.path else { return nil }
         return try? LlamaModel(path: path)
