@@ -1,3 +1,4 @@
+import Ingestion
 import KVCaches
 
 /// One line of a pipeline's output (DESIGN.md §6): the result for one input — a document, or a

@@ -1,3 +1,4 @@
+import Ingestion
 import Yams
 
 /// One command-line change to a pipeline file: `--set kv.budget=0.25`, or a dedicated flag such
@@ -64,7 +65,7 @@ extension SpecOverride {
         var raw = "["
         for (k, v) in values.enumerated() {
             if k > 0 { raw += ", " }
-            JSONText.quote(v, into: &raw)
+            raw += JSONString.quoted(v)
         }
         raw += "]"
         return SpecOverride(

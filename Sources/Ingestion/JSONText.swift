@@ -1,8 +1,7 @@
-import Ingestion
-
 /// A JSON value written with its object keys in the order given, so every record line reads the
-/// same way (Foundation's encoder does not promise an order).
-enum JSONText {
+/// same way (Foundation's encoder does not promise an order): the one writer of the hand-built
+/// JSON Lines records (extraction here, pipeline output and run reports in BatchPipeline).
+public enum JSONText: Sendable {
     case string(String)
     case int(Int)
     case double(Double)
@@ -13,7 +12,7 @@ enum JSONText {
     case object([(String, JSONText)])
 
     /// One line of JSON (no newline inside: control characters in strings are escaped).
-    var serialized: String {
+    public var serialized: String {
         var out = ""
         write(into: &out)
         return out
