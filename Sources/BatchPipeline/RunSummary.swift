@@ -1,5 +1,5 @@
-import Ingestion
 import Foundation
+import Ingestion
 import LanguageModels
 
 /// The final report of a run: counts, failures by reason, throughput, peak memory.
