@@ -15,11 +15,18 @@ public final class BudgetController {
     public private(set) var evictions = 0
     private let policy: any EvictionPolicy
     private var random: SplitMix64
+    /// The scorer of a scored policy (`ScoredPolicy`), nil for EasyKV's policies.
+    private let scorer: (any SlotScorer)?
+    /// Entries per layer after the last prompt step's eviction: the next step's tokens start there.
+    private var settledCounts: [Int] = []
+    /// One head's scores while a scorer writes them. Shape: [capacity].
+    private var scoreBuffer: [Float] = []
 
     public init(plan: KVPlan) {
         self.plan = plan
         policy = plan.settings.policy.policy
         random = SplitMix64(seed: plan.settings.seed)
+        scorer = (policy as? ScoredPolicy)?.scorer
     }
 
     /// Plans `settings` for a prompt and makes its controller (tests and tools; the forward pass
@@ -60,11 +67,20 @@ public final class BudgetController {
     /// Whether a prompt forward of `tokens` tokens must collect attention statistics.
     public func collectsStatistics(tokens: Int, cacheCountBefore: Int) -> Bool {
         guard policy.statistics != .none, let p = regime.plan else { return false }
+        if let scorer { return scorer.inputs.attention }
         return cacheCountBefore + tokens > p.idx || settings.keepAttention
+    }
+
+    /// The probe rows prompt steps must run: those of a scored policy under a prompt-compressing
+    /// plan, else none.
+    public var probe: ProbeKind {
+        guard regime.plan != nil, let scorer else { return .none }
+        return scorer.inputs.probe
     }
 
     /// Whether each decode step must collect statistics.
     public var decodeCollectsStatistics: Bool {
+        if scorer != nil { return false }
         switch regime {
         case .decoding, .encodingDecoding: return policy.statistics != .none
         case .full, .encoding, .perplexity: return false
@@ -75,6 +91,16 @@ public final class BudgetController {
     public func didForwardPrompt(cache: KVCache) {
         guard let p = regime.plan else { return }
         let n = cache.counts[0]
+        if let scorer {
+            score(cache, with: scorer)
+            if n > p.idx {
+                evict(
+                    cache, count: n - p.idx, phase: .prefill, first: 0, recentWindow: p.recentWindow,
+                    scope: p.rocoScope)
+            }
+            settledCounts = cache.counts
+            return
+        }
         if n > p.idx || settings.keepAttention {
             var encodingDecoding = false
             if case .encodingDecoding = regime { encodingDecoding = true }
@@ -155,6 +181,8 @@ public final class BudgetController {
                     } else {
                         for j in first..<n { run.sum[b + j] = step.lastRow[b + j] }
                     }
+                case .scored:
+                    break  // `score(_:with:)`
                 case .exponentialAverage:
                     let d = DecayAvgStdPolicy.decay
                     for j in first..<n {
@@ -163,6 +191,33 @@ public final class BudgetController {
                         run.emaSum[b + j] += e
                         run.emaSquareSum[b + j] += e * e
                     }
+                }
+            }
+        }
+    }
+
+    /// Scores every (layer, head) after a prompt step and keeps the scores with the slots (S).
+    func score(_ cache: KVCache, with scorer: any SlotScorer) {
+        if settledCounts.count != cache.layerCount { settledCounts = Array(repeating: 0, count: cache.layerCount) }
+        if scoreBuffer.count < cache.capacity { scoreBuffer = Array(repeating: 0, count: cache.capacity) }
+        let step = cache.stepStatistics
+        let run = cache.runningStatistics
+        let probe = cache.cells.probeStatistics
+        scoreBuffer.withUnsafeMutableBufferPointer { buffer in
+            let scores = buffer.baseAddress!
+            for layer in 0..<cache.layerCount {
+                let n = cache.counts[layer]
+                for head in 0..<cache.kvHeadCount {
+                    let b = cache.slotBase(layer: layer, head: head)
+                    let view = ScoringView(
+                        layer: layer, head: head, layerCount: cache.layerCount, count: n,
+                        fresh: min(settledCounts[layer], n)..<n, sink: settings.sink, headDim: cache.headDim,
+                        keys: cache.keyPointer(layer: layer, head: head),
+                        values: cache.valuePointer(layer: layer, head: head),
+                        positions: cache.positionPointer(layer: layer, head: head), columnSum: step.columnSum + b,
+                        lastRow: step.lastRow + b, probe: probe?.rows(base: b), previous: run.sum + b)
+                    scorer.score(view, into: scores)
+                    (run.sum + b).update(from: scores, count: n)
                 }
             }
         }

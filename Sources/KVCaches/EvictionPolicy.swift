@@ -9,6 +9,9 @@ public protocol EvictionPolicy: Sendable {
     /// Whether the policy can compress a prompt (encoding-type regimes); the decay policy only
     /// evicts generated tokens. Plans that would need it refuse up front.
     var evictsPrompt: Bool { get }
+    /// Whether the policy can evict generated tokens (decoding and auto regimes); scorers that
+    /// need prompt probes cannot. Plans that would need it refuse up front.
+    var evictsGenerated: Bool { get }
     /// The slots to evict from one (layer, head): exactly `context.count` distinct slots in
     /// `[0, context.end)`. For block policies this is called once, for layer 0, head 0.
     func select(_ context: EvictionContext, random: inout SplitMix64) -> [Int]
@@ -17,6 +20,7 @@ public protocol EvictionPolicy: Sendable {
 extension EvictionPolicy {
     public var evictsBlocks: Bool { false }
     public var evictsPrompt: Bool { true }
+    public var evictsGenerated: Bool { true }
 }
 
 /// Which statistics a policy reads.
@@ -30,6 +34,8 @@ public enum StatisticsUse: Sendable, Equatable {
     case lastRow
     /// E ← 0.96·E + 0.04·a, Σe += E, Σe² += E² (the decay policy, spec §7.3).
     case exponentialAverage
+    /// S = the policy's `SlotScorer` score, recomputed after every prompt step (`ScoredPolicy`).
+    case scored
 }
 
 /// What a policy sees of one (layer, KV head) at an eviction: read-only statistics and the

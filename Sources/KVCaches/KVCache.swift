@@ -15,9 +15,14 @@ public final class KVCache: @unchecked Sendable {
     /// their true position and gaps stay after eviction (§2.1).
     public let streamingPositions: Bool
 
-    public init(layerCount: Int, kvHeadCount: Int, headDim: Int, capacity: Int, streamingPositions: Bool = false) {
+    /// `probes` allocates the probe statistics (`KVCells.probeStatistics`), for policies whose
+    /// scorer runs probe rows.
+    public init(
+        layerCount: Int, kvHeadCount: Int, headDim: Int, capacity: Int, streamingPositions: Bool = false,
+        probes: Bool = false
+    ) {
         precondition(layerCount > 0 && kvHeadCount > 0 && headDim > 0 && capacity > 0)
-        cells = KVCells(layerCount: layerCount, kvHeadCount: kvHeadCount, capacity: capacity)
+        cells = KVCells(layerCount: layerCount, kvHeadCount: kvHeadCount, capacity: capacity, probes: probes)
         storage = KVStorage(layerCount: layerCount, kvHeadCount: kvHeadCount, headDim: headDim, capacity: capacity)
         self.streamingPositions = streamingPositions
     }

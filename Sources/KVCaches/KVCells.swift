@@ -17,12 +17,15 @@ public final class KVCells: @unchecked Sendable {
     /// Running statistics eviction policies keep (S, Q, C and EMA of the spec §3.2).
     /// Shape of each: [layers, kvHeads, capacity].
     public let runningStatistics: RunningStatistics
+    /// What probe rows leave after a step (`CacheAttention.attendProbe`); nil unless the cache
+    /// was made for a policy that runs probes.
+    public let probeStatistics: ProbeStatistics?
     /// Entries in use, per layer (the same for every head of a layer).
     public private(set) var counts: [Int]
     /// Largest number of entries any layer has held.
     public private(set) var peakCount = 0
 
-    init(layerCount: Int, kvHeadCount: Int, capacity: Int) {
+    init(layerCount: Int, kvHeadCount: Int, capacity: Int, probes: Bool = false) {
         self.layerCount = layerCount
         self.kvHeadCount = kvHeadCount
         self.capacity = capacity
@@ -31,13 +34,17 @@ public final class KVCells: @unchecked Sendable {
         positions.initialize(repeating: 0, count: slots)
         stepStatistics = AttentionStatistics(slots: slots)
         runningStatistics = RunningStatistics(slots: slots)
+        probeStatistics = probes ? ProbeStatistics(slots: slots) : nil
         counts = Array(repeating: 0, count: layerCount)
     }
 
     deinit { positions.deallocate() }
 
     /// Bytes of positions and statistics.
-    var bytes: Int { layerCount * kvHeadCount * capacity * 4 + stepStatistics.bytes + runningStatistics.bytes }
+    var bytes: Int {
+        layerCount * kvHeadCount * capacity * 4 + stepStatistics.bytes + runningStatistics.bytes
+            + (probeStatistics?.bytes ?? 0)
+    }
 
     /// Index of the first slot of (layer, head) in the per-slot arrays.
     @inline(__always) public func slotBase(layer: Int, head: Int) -> Int { (layer * kvHeadCount + head) * capacity }

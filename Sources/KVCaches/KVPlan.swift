@@ -73,6 +73,15 @@ extension KVSettings {
                 "policy '\(policy.rawValue)' evicts generated tokens only (decoding mode); this budget compresses the prompt"
             )
         }
+        if !policy.policy.evictsGenerated {
+            switch regime {
+            case .decoding, .encodingDecoding:
+                throw .cannotPlan(
+                    "policy '\(policy.rawValue)' scores prompt steps only; this budget evicts generated tokens (use --kv-mode encoding)"
+                )
+            default: break
+            }
+        }
         if keepAttention, case .decoding = regime {
             throw .cannotPlan("--keep-attention applies to encoding-type modes only")
         }

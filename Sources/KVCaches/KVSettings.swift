@@ -109,6 +109,14 @@ public struct KVSettings: Sendable, Hashable, Codable {
                 .policy, "'\(policy.rawValue)' evicts generated tokens only: use --kv-mode decoding with a token budget"
             )
         }
+        if !policy.policy.evictsGenerated, mode == .decoding {
+            throw .invalidSetting(
+                .policy, "'\(policy.rawValue)' scores prompt steps only: use --kv-mode encoding with a budget")
+        }
+        if policy.probe != .none, streamingPositions {
+            throw .invalidSetting(
+                .policy, "'\(policy.rawValue)' runs probe rows, which need true positions: drop --streaming-positions")
+        }
         if keepAttention && mode == .decoding {
             throw .invalidSetting(.keepAttention, "applies to encoding-type modes only")
         }

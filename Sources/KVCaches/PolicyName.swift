@@ -1,4 +1,5 @@
-/// The eviction policies, selected by name in one place (STYLE.md habit 2).
+/// The eviction policies, selected by name in one place (STYLE.md habit 2): EasyKV's seven,
+/// then the scorers (each a `SlotScorer` run by `ScoredPolicy`).
 public enum PolicyName: String, Sendable, CaseIterable, Hashable, Codable {
     case full
     case random
@@ -7,6 +8,12 @@ public enum PolicyName: String, Sendable, CaseIterable, Hashable, Codable {
     case tova
     case roco
     case h2oHeadDecayAvgStd = "h2o_head_decay_avg_std"
+    case knorm
+    case probe
+    case kvzip
+
+    /// EasyKV's policies (EASYKV-SPEC §7), reproduced exactly.
+    public static let easyKV: [PolicyName] = [.full, .random, .recency, .h2oHead, .tova, .roco, .h2oHeadDecayAvgStd]
 
     /// Old names the reference's README and scripts still use.
     public static let aliases: [String: PolicyName] = ["h2o_head_std_avg": .roco, "streamingllm": .recency]
@@ -34,6 +41,20 @@ public enum PolicyName: String, Sendable, CaseIterable, Hashable, Codable {
         case .tova: return TOVAPolicy()
         case .roco: return RoCoPolicy()
         case .h2oHeadDecayAvgStd: return DecayAvgStdPolicy()
+        case .knorm, .probe, .kvzip: return ScoredPolicy(scorer!)
         }
     }
+
+    /// The scorer of a scored policy; nil for EasyKV's.
+    public var scorer: (any SlotScorer)? {
+        switch self {
+        case .knorm: return KeyNormScorer()
+        case .probe: return QueryProbeScorer()
+        case .kvzip: return ReconstructionScorer()
+        default: return nil
+        }
+    }
+
+    /// The probe rows the policy needs in prompt steps.
+    public var probe: ProbeKind { scorer?.inputs.probe ?? .none }
 }

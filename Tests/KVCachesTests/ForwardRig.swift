@@ -31,13 +31,14 @@ final class ForwardRig {
 
     init(
         _ settings: KVSettings, promptLength: Int, maxNewTokens: Int = 8, perplexity: Bool = false, layers: Int = 2,
-        heads: Int = 2
+        heads: Int = 2, probes: Bool = false
     ) throws(KVCacheError) {
         self.layers = layers
         self.heads = heads
         controller = try BudgetController(
             settings: settings, promptLength: promptLength, maxNewTokens: maxNewTokens, perplexity: perplexity)
-        cache = KVCache(layerCount: layers, kvHeadCount: heads, headDim: 2, capacity: controller.capacity)
+        cache = KVCache(
+            layerCount: layers, kvHeadCount: heads, headDim: 2, capacity: controller.capacity, probes: probes)
         controller.prepare(cache)
     }
 
@@ -103,12 +104,19 @@ final class ForwardRig {
 
     /// Runs the next prompt forward and returns what it evicted, per (layer, head).
     @discardableResult
-    func promptForward(attention: Attention = { _, _, _, _ in 0 }, lastRow: LastRow? = nil) throws -> [[Int]] {
+    ///
+    /// `afterAppend` plays what else the forward writes for scored policies (keys, probe
+    /// statistics) once the step's tokens are in the cache.
+    func promptForward(
+        attention: Attention = { _, _, _, _ in 0 }, lastRow: LastRow? = nil,
+        afterAppend: ((ForwardRig, Range<Int>) -> Void)? = nil
+    ) throws -> [[Int]] {
         let index = nextForward
         let range = controller.forwards[index]
         lastCollected = controller.collectsStatistics(forward: index, cacheCountBefore: cache.counts[0])
         try append(range)
         if lastCollected { writeStatistics(queries: range, attention: attention, lastRow: lastRow) }
+        afterAppend?(self, range)
         lastBefore = kept()
         controller.didForwardPrompt(index, cache: cache)
         nextForward += 1

@@ -47,8 +47,9 @@ func syntheticIDs(_ count: Int, seed: UInt64) -> [Int] {
         #expect(model.activationRows <= 512)
     }
 
-    /// Every policy and mode runs end to end on the real model and respects its budget.
-    @Test(arguments: PolicyName.allCases)
+    /// Every EasyKV policy and mode runs end to end on the real model and respects its budget
+    /// (the scored policies: `ScoredGenerationTests`).
+    @Test(arguments: PolicyName.easyKV)
     func everyPolicyRunsOnTheModel(policy: PolicyName) throws {
         let model = try ReferenceModels.requireStandard()
         let ids = syntheticIDs(300, seed: 3)
