@@ -11,12 +11,18 @@ public struct GenerationRequest: Sendable {
     public var generation: GenerationSettings
     /// Text that ends generation; checked on the decoded text as tokens arrive.
     public var stopStrings: [String]
+    /// The question the prompt asks, for a policy that probes the cache with it (`probe`).
+    public var question: String?
 
-    public init(prompt: [Int], kv: KVSettings, generation: GenerationSettings, stopStrings: [String] = []) {
+    public init(
+        prompt: [Int], kv: KVSettings, generation: GenerationSettings, stopStrings: [String] = [],
+        question: String? = nil
+    ) {
         self.prompt = prompt
         self.kv = kv
         self.generation = generation
         self.stopStrings = stopStrings
+        self.question = question
     }
 }
 
@@ -180,7 +186,7 @@ public final class BatchEngine: @unchecked Sendable {
         do {
             sequence = try GenerationSequence(
                 model: loaded.model, prompt: w.request.prompt, kv: w.request.kv, generation: w.request.generation,
-                modelName: loaded.name)
+                modelName: loaded.name, probes: loaded.probeTokens(question: w.request.question))
         } catch {
             w.continuation.resume(
                 returning: GenerationOutcome(

@@ -57,19 +57,19 @@ public struct InferStage: PipelineStage {
         var result = InferenceResult()
         switch input.plan {
         case .single(let prompt, let truncated):
-            result.output = try await generate([prompt], into: &result, id: id)[0]
+            result.output = try await generate([prompt], into: &result, id: id, question: input.unit.question)[0]
             result.truncated = truncated
         case .mapReduce(let chunkPrompts, let reduce):
             result.chunks = chunkPrompts.count
-            var partials = try await generate(chunkPrompts, into: &result, id: id)
+            var partials = try await generate(chunkPrompts, into: &result, id: id, question: input.unit.question)
             while partials.count > 1 {
                 result.levels += 1
                 switch try reduce.next(partials, level: result.levels) {
                 case .groups(let prompts):
-                    partials = try await generate(prompts, into: &result, id: id)
+                    partials = try await generate(prompts, into: &result, id: id, question: input.unit.question)
                 case .final(let prompt, let truncated):
                     result.truncated = result.truncated || truncated
-                    partials = try await generate([prompt], into: &result, id: id)
+                    partials = try await generate([prompt], into: &result, id: id, question: input.unit.question)
                 }
             }
             result.output = partials[0]
@@ -78,11 +78,13 @@ public struct InferStage: PipelineStage {
     }
 
     /// Runs prompts concurrently (they join the engine's batches) and returns their outputs in order.
-    private func generate(_ prompts: [[Int]], into result: inout InferenceResult, id: String)
+    /// `question` (the input's, if any) lets a `probe` policy score the cache by it.
+    private func generate(_ prompts: [[Int]], into result: inout InferenceResult, id: String, question: String?)
         async throws(PipelineError) -> [String]
     {
         let requests = prompts.map {
-            GenerationRequest(prompt: $0, kv: kv, generation: generation, stopStrings: stopStrings)
+            GenerationRequest(
+                prompt: $0, kv: kv, generation: generation, stopStrings: stopStrings, question: question)
         }
         let engine = self.engine
         let outcomes = await withTaskGroup(of: (Int, GenerationOutcome).self) { group in

@@ -142,6 +142,7 @@ public struct FidelityEvaluation {
         let generation = GenerationSettings(
             maxNewTokens: settings.maxNewTokens, sampling: .greedy, stopTokenIDs: tokenizer.endOfTurnIDs)
         let loaded = self.loaded
+        let probes = loaded.probeTokens()
 
         func complete(_ job: Int, _ sequence: GenerationSequence?, _ error: (any Error)?) {
             let (d, c) = jobs[job]
@@ -163,7 +164,7 @@ public struct FidelityEvaluation {
             make: { i in
                 try GenerationSequence(
                     model: loaded.model, prompt: prompts[jobs[i].document], kv: grid[jobs[i].setting],
-                    generation: generation, modelName: loaded.name)
+                    generation: generation, modelName: loaded.name, probes: probes)
             },
             finished: { i, s in complete(i, s, nil) },
             failed: { i, error in complete(i, nil, error) })

@@ -68,6 +68,8 @@ public struct PasskeyEvaluation {
         public var grid: [KVSettings]
         /// Filler text for the needle-in-a-haystack variant; nil for EasyKV's filler lines.
         public var haystack: String?
+        /// The question that ends every prompt (the `probe` policy's probe rows).
+        public var question: String { PasskeyPromptBuilder.question }
 
         public init(
             lengths: [Int], depths: [Double], keys: Int, seed: UInt64 = 0, maxNewTokens: Int = 8, batchSize: Int = 4,
@@ -145,6 +147,8 @@ public struct PasskeyEvaluation {
         let generation = GenerationSettings(
             maxNewTokens: settings.maxNewTokens, sampling: .greedy, stopTokenIDs: tokenizer.endOfTurnIDs)
         let loaded = self.loaded
+        // The question probe reads the prompt's own question; KVzip its repeat instruction.
+        let probes = loaded.probeTokens(question: settings.question)
         func finish(_ i: Int, _ sequence: GenerationSequence?, _ error: (any Error)?) {
             let (id, length, depth, prompt) = prompts[jobs[i].prompt]
             let failure = error.map { "\($0)" } ?? sequence?.failure?.description
@@ -165,7 +169,7 @@ public struct PasskeyEvaluation {
             make: { i in
                 try GenerationSequence(
                     model: loaded.model, prompt: prompts[jobs[i].prompt].prompt.tokens, kv: jobs[i].kv,
-                    generation: generation, modelName: loaded.name)
+                    generation: generation, modelName: loaded.name, probes: probes)
             },
             finished: { i, sequence in finish(i, sequence, nil) },
             failed: { i, error in finish(i, nil, error) })

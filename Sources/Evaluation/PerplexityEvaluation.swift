@@ -52,10 +52,13 @@ public struct PerplexityEvaluation {
     public let model: any LanguageModel
     /// The full cache first, then each budgeted setting (`KVSettings.evaluationGrid`).
     public let grid: [KVSettings]
+    /// Probe tokens for scored policies (`kvzip`'s reconstruction instruction).
+    public let probes: ProbeTokens
 
-    public init(model: any LanguageModel, grid: [KVSettings]) {
+    public init(model: any LanguageModel, grid: [KVSettings], probes: ProbeTokens = ProbeTokens()) {
         self.model = model
         self.grid = grid
+        self.probes = probes
     }
 
     /// The first `count` tokens of `text`, without BOS or special-token parsing.
@@ -106,7 +109,7 @@ public struct PerplexityEvaluation {
         for kv in settings {
             let start = DispatchTime.now().uptimeNanoseconds
             let result: PerplexityResult
-            do { result = try model.perplexity(of: tokens, kv: kv) } catch {
+            do { result = try model.perplexity(of: tokens, kv: kv, probes: probes) } catch {
                 throw EvaluationError.model("\(kv.label): \(error)")
             }
             let row = PerplexityRow(

@@ -60,6 +60,32 @@ enum AttentionScheduler {
         }
     }
 
+    /// Probe rows of each sequence (`CacheAttention.attendProbe`), one task per (sequence, KV
+    /// head), longest first on the least-loaded worker. Each task writes only its own head's
+    /// probe statistics and output rows.
+    static func runProbes(_ calls: [CacheAttention.ProbeParameters], workspace ws: Workspace) {
+        let workers = Parallel.threadCount
+        ws.ensureScratch(workers: workers)
+        var tasks: [Task] = []
+        for (s, call) in calls.enumerated() {
+            let cost = call.count * (call.cache.counts[call.layer] + call.count / 2)
+            for kvh in 0..<call.cache.kvHeadCount {
+                tasks.append(Task(sequence: s, kvHead: kvh, queries: 0..<call.count, partialOffset: nil, cost: cost))
+            }
+        }
+        let plan = schedule(tasks, workers: workers)
+        let box = UncheckedBox((calls, tasks, plan, ws.attentionScratch))
+        Parallel.workers(plan.count) { worker, range in
+            let (calls, tasks, plan, scratch) = box.value
+            for w in range {
+                for index in plan[w] {
+                    let task = tasks[index]
+                    CacheAttention.attendProbe(calls[task.sequence], kvHead: task.kvHead, scratch: scratch[worker])
+                }
+            }
+        }
+    }
+
     /// The tasks of `calls`, and the floats their partial statistics need.
     static func tasks(_ calls: [CacheAttention.Parameters]) -> (tasks: [Task], partialFloats: Int) {
         var tasks: [Task] = []

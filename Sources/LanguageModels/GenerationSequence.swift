@@ -89,12 +89,14 @@ public final class GenerationSequence: @unchecked Sendable {
     private var inFlight: SequenceStep?
     /// The model's file name, for messages.
     private let modelName: String
+    /// What the policy's probe rows are made of.
+    private let probes: ProbeTokens
 
     /// Plans the cache for `prompt` under `kv` (`KVSettings.plan`, bounded by the model's
     /// context) and allocates it; throws, before allocating, when the plan cannot run.
     public init(
         model: any LanguageModel, prompt: [Int], kv: KVSettings, generation: GenerationSettings,
-        modelName: String = "the model"
+        modelName: String = "the model", probes: ProbeTokens = ProbeTokens()
     ) throws(ModelError) {
         guard !prompt.isEmpty else { throw ModelError.invalidArgument("empty prompt") }
         let context = model.configuration.contextLength
@@ -114,7 +116,10 @@ public final class GenerationSequence: @unchecked Sendable {
             throw ModelError.kvPlan(error)
         }
         controller = BudgetController(plan: plan)
-        cache = model.makeCache(capacity: plan.capacity, streamingPositions: kv.streamingPositions)
+        try probes.require(controller.probe, policy: kv.policy)
+        self.probes = probes
+        cache = model.makeCache(
+            capacity: plan.capacity, streamingPositions: kv.streamingPositions, probes: controller.probe != .none)
         controller.prepare(cache)
         promptSteps = plan.promptSteps
         sampler = Sampler(generation.sampling)
@@ -137,8 +142,9 @@ public final class GenerationSequence: @unchecked Sendable {
             let last = nextForward == promptSteps.count - 1
             step = SequenceStep(
                 cache: cache, tokens: Array(prompt[range]), positions: Array(range), logits: last ? .last : .none,
-                collectStatistics: controller.collectsStatistics(tokens: range.count, cacheCountBefore: cache.counts[0])
-            )
+                collectStatistics: controller.collectsStatistics(
+                    tokens: range.count, cacheCountBefore: cache.counts[0]),
+                probe: probes.rows(controller.probe, step: range, of: prompt, sink: controller.settings.sink))
         } else if let token = pending {
             step = SequenceStep(
                 cache: cache, tokens: [token], positions: [prompt.count + generated.count - 1], logits: .last,

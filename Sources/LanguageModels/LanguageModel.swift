@@ -9,6 +9,26 @@ public enum LogitsRequest: Sendable {
     case all
 }
 
+/// Probe rows of a prompt step (`ProbeKind`): tokens that run through every layer after the
+/// step's own, attend to the cache (the step's tokens included) and causally to each other, and
+/// leave their attention in the cache's probe statistics. Their keys and values are never stored:
+/// they take no slot and no position in the cache, and produce no logits.
+public struct ProbeRows: Sendable, Equatable {
+    public var tokens: [Int]
+    /// Positions for their rotary embedding (after the step's tokens).
+    public var positions: [Int]
+    public var kind: ProbeKind
+    /// Front slots KVzip's restricted softmax includes (`.reconstruction`).
+    public var sink: Int
+
+    public init(tokens: [Int], positions: [Int], kind: ProbeKind, sink: Int = 0) {
+        self.tokens = tokens
+        self.positions = positions
+        self.kind = kind
+        self.sink = sink
+    }
+}
+
 /// One sequence's part of a batched forward step: its new tokens, their absolute positions, and
 /// the cache they are appended to.
 public struct SequenceStep {
@@ -18,16 +38,23 @@ public struct SequenceStep {
     public var logits: LogitsRequest
     /// Whether the attention kernel should leave eviction statistics in `cache.stepStatistics`.
     public var collectStatistics: Bool
+    /// Probe rows run after the tokens (prompt steps of scored policies), or nil.
+    public var probe: ProbeRows?
 
     public init(
-        cache: KVCache, tokens: [Int], positions: [Int], logits: LogitsRequest = .last, collectStatistics: Bool = false
+        cache: KVCache, tokens: [Int], positions: [Int], logits: LogitsRequest = .last, collectStatistics: Bool = false,
+        probe: ProbeRows? = nil
     ) {
         self.cache = cache
         self.tokens = tokens
         self.positions = positions
         self.logits = logits
         self.collectStatistics = collectStatistics
+        self.probe = probe
     }
+
+    /// Activation rows the step takes: its tokens, then its probe rows.
+    public var rowCount: Int { tokens.count + (probe?.tokens.count ?? 0) }
 }
 
 /// The forward pass as the rest of the program sees it: caches of the model's shape, and one
@@ -53,10 +80,15 @@ extension LanguageModel {
 
     /// A cache shaped for this model.
     public func makeCache(capacity: Int, streamingPositions: Bool) -> KVCache {
+        makeCache(capacity: capacity, streamingPositions: streamingPositions, probes: false)
+    }
+
+    /// A cache shaped for this model; `probes` adds room for probe statistics.
+    public func makeCache(capacity: Int, streamingPositions: Bool, probes: Bool) -> KVCache {
         let c = configuration
         return KVCache(
             layerCount: c.layerCount, kvHeadCount: c.kvHeadCount, headDim: c.headDim, capacity: capacity,
-            streamingPositions: streamingPositions)
+            streamingPositions: streamingPositions, probes: probes)
     }
 
     /// Checks a step before it runs: token ids in the vocabulary, one position per token, room in the cache.
@@ -69,6 +101,20 @@ extension LanguageModel {
             }
             if let bad = step.tokens.first(where: { $0 < 0 || $0 >= c.vocabSize }) {
                 throw ModelError.invalidArgument("token id \(bad) is outside the vocabulary (0..<\(c.vocabSize))")
+            }
+            if let probe = step.probe {
+                guard !probe.tokens.isEmpty, probe.tokens.count == probe.positions.count else {
+                    throw ModelError.invalidArgument(
+                        "sequence \(i): \(probe.tokens.count) probe tokens but \(probe.positions.count) positions")
+                }
+                if let bad = probe.tokens.first(where: { $0 < 0 || $0 >= c.vocabSize }) {
+                    throw ModelError.invalidArgument(
+                        "probe token id \(bad) is outside the vocabulary (0..<\(c.vocabSize))")
+                }
+                guard step.cache.cells.probeStatistics != nil, !step.cache.streamingPositions else {
+                    throw ModelError.invalidArgument(
+                        "sequence \(i): probe rows need a cache made with probes and true positions")
+                }
             }
             let free = step.cache.capacity - step.cache.counts[0]
             guard step.tokens.count <= free else {

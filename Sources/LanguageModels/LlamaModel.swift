@@ -67,7 +67,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     private func run(_ steps: [SequenceStep]) -> [[Float]] {
         let c = configuration
         let h = c.hiddenSize
-        let total = steps.reduce(0) { $0 + $1.tokens.count }
+        let total = steps.reduce(0) { $0 + $1.rowCount }
         let ws = workspace
         ws.reserve(tokens: total, configuration: c, ropeDims: rope.dimensionCount)
         let x = ws.hidden
@@ -81,7 +81,9 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         for (l, layer) in weights.layers.enumerated() {
             RMSNorm.apply(x, weight: layer.attentionNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
             layer.qkv.apply(xn, rows: total, into: ws.qkv, accumulate: false, quantized: quantized, scratch: ws.scratch)
-            AttentionScheduler.run(storeKeysAndValues(steps, layer: l), workspace: ws)
+            let (calls, probes) = storeKeysAndValues(steps, layer: l)
+            AttentionScheduler.run(calls, workspace: ws)
+            if !probes.isEmpty { AttentionScheduler.runProbes(probes, workspace: ws) }
             layer.attentionOutput.apply(
                 ws.attention, rows: total, into: x, accumulate: true, quantized: quantized, scratch: ws.scratch)
             RMSNorm.apply(x, weight: layer.feedForwardNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
@@ -113,17 +115,28 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
                     position: step.cache.streamingPositions ? base + i : p, into: workspace.ropeTable + row * dims)
                 row += 1
             }
+            // Probe rows follow the step's tokens (never in streaming mode: validated).
+            for (i, token) in (step.probe?.tokens ?? []).enumerated() {
+                try! WeightFormats.dequantize(
+                    embedding.type, from: embeddingData + token * embedding.rowBytes, count: h, into: x + row * h)
+                rope.fill(position: step.probe!.positions[i], into: workspace.ropeTable + row * dims)
+                row += 1
+            }
         }
     }
 
     /// Rotates each sequence's queries and keys, appends its keys, values and positions to its
-    /// cache at `layer`, and returns the attention call of each sequence.
-    private func storeKeysAndValues(_ steps: [SequenceStep], layer: Int) -> [CacheAttention.Parameters] {
+    /// cache at `layer`, and returns the attention call of each sequence, and of each sequence's
+    /// probe rows (rotated in place, never stored).
+    private func storeKeysAndValues(_ steps: [SequenceStep], layer: Int) -> (
+        [CacheAttention.Parameters], [CacheAttention.ProbeParameters]
+    ) {
         let c = configuration
         let ws = workspace
         let qkvWidth = c.qDim + 2 * c.kvDim
         let dims = rope.dimensionCount
         var calls: [CacheAttention.Parameters] = []
+        var probes: [CacheAttention.ProbeParameters] = []
         var t0 = 0
         for step in steps {
             let cache = step.cache
@@ -154,8 +167,24 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
                     collectStatistics: step.collectStatistics, rope: streaming ? rope : nil,
                     output: ws.attention + t0 * c.qDim, outputStride: c.qDim))
             t0 += q
+            guard let probe = step.probe else { continue }
+            let m = probe.tokens.count
+            for i in 0..<m {
+                let r = ws.qkv + (t0 + i) * qkvWidth
+                let table = ws.ropeTable + (t0 + i) * dims
+                rope.apply(r, heads: c.headCount + c.kvHeadCount, headDim: c.headDim, table: table)
+            }
+            let rows = ws.qkv + t0 * qkvWidth
+            probes.append(
+                CacheAttention.ProbeParameters(
+                    cache: cache, layer: layer, queries: rows, queryStride: qkvWidth, keys: rows + c.qDim,
+                    values: rows + c.qDim + c.kvDim, keyValueStride: qkvWidth, count: m, headCount: c.headCount,
+                    scale: 1 / Float(c.headDim).squareRoot(),
+                    restrictedTo: probe.kind == .reconstruction ? start..<(start + q) : nil, sink: probe.sink,
+                    output: ws.attention + t0 * c.qDim, outputStride: c.qDim))
+            t0 += m
         }
-        return calls
+        return (calls, probes)
     }
 
     /// The logits each sequence asked for, in one output product for the whole batch.
@@ -168,6 +197,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         var wanted = 0
         for step in steps {
             let n = step.tokens.count
+            defer { first += step.rowCount - n }  // probe rows give no logits
             let rows: Range<Int>
             switch step.logits {
             case .none: rows = first..<first

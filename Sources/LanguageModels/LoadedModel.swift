@@ -62,6 +62,14 @@ public struct LoadedModel: Sendable {
         return chatTemplate
     }
 
+    /// The tokens of probe rows: `question` (without BOS, control-token text kept as text) and
+    /// KVzip's reconstruction instruction.
+    public func probeTokens(question: String? = nil) -> ProbeTokens {
+        ProbeTokens(
+            question: question.map { tokenizer.encode($0, addSpecial: false, parseSpecial: false) } ?? [],
+            repeatInstruction: tokenizer.encode(ProbeTokens.repeatText, addSpecial: false, parseSpecial: false))
+    }
+
     /// Ids that end generation: EOS and the end-of-turn tokens.
     public var stopTokenIDs: Set<Int> {
         var stops = tokenizer.endOfTurnIDs

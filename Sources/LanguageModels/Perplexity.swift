@@ -20,7 +20,12 @@ extension LanguageModel {
     /// scored given all earlier ones. Under a fractional budget the text goes through the stride
     /// plan with eviction after each chunk, and the logits of positions `[rIdx, N−2]` score the
     /// tokens after them, as the reference does.
-    public func perplexity(of tokens: [Int], kv: KVSettings) throws(ModelError) -> PerplexityResult {
+    ///
+    /// `probes` carries the reconstruction instruction for `kvzip` (a question probe has no
+    /// question here and is refused).
+    public func perplexity(of tokens: [Int], kv: KVSettings, probes: ProbeTokens = ProbeTokens()) throws(ModelError)
+        -> PerplexityResult
+    {
         guard tokens.count >= 2 else { throw ModelError.invalidArgument("perplexity needs at least 2 tokens") }
         let plan: KVPlan
         do {
@@ -31,7 +36,9 @@ extension LanguageModel {
             throw ModelError.kvPlan(error)
         }
         let controller = BudgetController(plan: plan)
-        let cache = makeCache(capacity: plan.capacity, streamingPositions: kv.streamingPositions)
+        try probes.require(controller.probe, policy: kv.policy)
+        let cache = makeCache(
+            capacity: plan.capacity, streamingPositions: kv.streamingPositions, probes: controller.probe != .none)
         controller.prepare(cache)
         let firstScored = plan.regime.plan?.rIdx ?? 0
         var nll = 0.0
@@ -41,8 +48,9 @@ extension LanguageModel {
             let wantLogits = range.upperBound > firstScored
             let step = SequenceStep(
                 cache: cache, tokens: Array(tokens[range]), positions: Array(range), logits: wantLogits ? .all : .none,
-                collectStatistics: controller.collectsStatistics(tokens: range.count, cacheCountBefore: cache.counts[0])
-            )
+                collectStatistics: controller.collectsStatistics(
+                    tokens: range.count, cacheCountBefore: cache.counts[0]),
+                probe: probes.rows(controller.probe, step: range, of: tokens, sink: kv.sink))
             let logits = try forward([step])[0]
             controller.didForwardPrompt(cache: cache)
             guard wantLogits else { continue }

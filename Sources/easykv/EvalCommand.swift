@@ -16,8 +16,16 @@ struct EvalCommand: ParsableCommand {
     struct Options: ParsableArguments {
         @OptionGroup var modelOptions: ModelOptions
 
-        @Option(help: "Eviction policies, comma-separated (the full cache always runs as the reference).")
-        var policies = "full,recency,h2o_head,tova,roco,random"
+        @Option(
+            help: ArgumentHelp(
+                "Eviction policies, comma-separated (the full cache always runs as the reference).",
+                discussion:
+                    "Default: every policy but the decoding-only one (passkey adds probe, which needs its question)."
+            ))
+        var policies: String?
+
+        /// EasyKV's prompt policies, then the scorers that need no question.
+        static let defaultPolicies = "full,recency,h2o_head,tova,roco,random,knorm,kvzip"
 
         @Option(help: "KV budgets as fractions of the prompt, comma-separated.")
         var budgets = "0.5,0.25"
@@ -40,13 +48,22 @@ struct EvalCommand: ParsableCommand {
         @Flag(help: "No progress on stderr.")
         var quiet = false
 
-        /// The full cache, then every policy × budget × stride (`KVSettings.evaluationGrid`).
-        func grid() throws -> [KVSettings] {
+        /// The full cache, then every policy × budget × stride (`KVSettings.evaluationGrid`);
+        /// without `questions`, policies that probe with a question are refused.
+        func grid(questions: Bool = false) throws -> [KVSettings] {
+            let grid: [KVSettings]
             do {
-                return try KVSettings.evaluationGrid(policies: policies, budgets: budgets, strides: strides, seed: seed)
+                let names = policies ?? (Self.defaultPolicies + (questions ? ",probe" : ""))
+                grid = try KVSettings.evaluationGrid(policies: names, budgets: budgets, strides: strides, seed: seed)
             } catch {
                 throw ValidationError(error.description)
             }
+            if !questions, let bad = grid.first(where: { $0.policy.probe == .question }) {
+                throw ValidationError(
+                    "--policies: \(bad.policy.rawValue) scores the cache by a question's attention; only eval passkey asks one"
+                )
+            }
+            return grid
         }
 
         /// The model, its tokenizer and chat template, and its path for reports.
@@ -107,7 +124,7 @@ struct EvalCommand: ParsableCommand {
         var haystack: String?
 
         func run() throws {
-            let grid = try options.grid()
+            let grid = try options.grid(questions: true)
             let lengthList = try Self.list(lengths, "--lengths", Int.init)
             let depthList = try Self.list(depths, "--depths", Double.init)
             var haystackText: String?
@@ -216,7 +233,7 @@ struct EvalCommand: ParsableCommand {
                 try PerplexityEvaluation.tokens(
                     of: String(decoding: data, as: UTF8.self), count: tokens, tokenizer: loaded.tokenizer, source: file)
             }
-            let evaluation = PerplexityEvaluation(model: loaded.model, grid: grid)
+            let evaluation = PerplexityEvaluation(model: loaded.model, grid: grid, probes: loaded.probeTokens())
             let progress = options.progress("ppl", total: evaluation.settings.count)
             let report = try CLI.report { try evaluation.run(ids, progress: progress) }
             if options.json { CLI.writeOut(try CLI.json(report) + "\n") }

@@ -57,6 +57,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("ntk-length"), help: "DynamicNTK models: the length the rope base is fixed for.")
     var ntkLength: Int?
 
+    @Option(help: "The question the prompt asks: the `probe` policy scores the cache by its attention.")
+    var question: String?
+
     @Option(name: .customLong("dump-kept"), help: "Write the prompt positions each layer and KV head keeps (JSON).")
     var dumpKept: String?
 
@@ -105,7 +108,8 @@ struct GenerateCommand: ParsableCommand {
             stopTokenIDs: loaded.stopTokenIDs, ignoreStopTokens: ignoreEOS)
         let sequence = try CLI.report {
             try GenerationSequence(
-                model: loaded.model, prompt: ids, kv: kv, generation: generation, modelName: loaded.name)
+                model: loaded.model, prompt: ids, kv: kv, generation: generation, modelName: loaded.name,
+                probes: loaded.probeTokens(question: question))
         }
         if let fallback = sequence.plan.fallback { CLI.warn(fallback) }
         sequence.recordsKeptPositions = dumpKept != nil
