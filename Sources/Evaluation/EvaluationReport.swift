@@ -18,6 +18,19 @@ public enum EvaluationReport {
         return out + "\n"
     }
 
+    // MARK: Cost
+
+    /// What each policy cost: mean model seconds per case and mean peak KV MiB, per budget.
+    public static func costTables(_ results: [some EvaluationResult]) -> String {
+        func summary(_ value: (any EvaluationResult) -> Double) -> GridSummary {
+            GridSummary(
+                results.map { .init(policy: $0.policy, budget: $0.fraction, stride: $0.stride, value: value($0)) })
+        }
+        return "Seconds per case (model time):\n\n" + summary(\.seconds).markdown(format: fixed(2))
+            + "\nPeak KV cache (MiB, keys and values):\n\n"
+            + summary { Double($0.kvBytes) / 1_048_576 }.markdown(format: fixed(1))
+    }
+
     // MARK: Passkey
 
     public static func passkeySummary(_ results: [PasskeyResult]) -> GridSummary {
@@ -51,6 +64,7 @@ public enum EvaluationReport {
                 ("score", "the answer contains the key's digits (greedy decoding)"),
             ])
         md += "## Accuracy\n\n" + passkeyTable(results) + "\n"
+        md += "## Cost\n\n" + costTables(results) + "\n"
         if lengths.count > 1 {
             md += "## Accuracy by prompt length\n\n"
             for length in lengths {
@@ -112,6 +126,7 @@ public enum EvaluationReport {
                 ("decoding", "greedy; the prompt is compressed (encoding mode), generated tokens are kept"),
             ])
         md += "## Summary\n\n" + fidelityTables(results)
+        md += "\n## Cost\n\n" + costTables(results)
         let failures = results.filter { $0.error != nil }
         if !failures.isEmpty {
             md +=
@@ -164,6 +179,7 @@ public enum EvaluationReport {
             "The full cache scores tokens 1…N−1; a budgeted run scores only the positions after the stride plan's "
             + "first forward (EasyKV's ppl mode). The row `\(matchedFullName)` is the full cache scored on exactly "
             + "those positions: compare each policy with it.\n\n"
+        md += "## Cost\n\n" + costTables(report.results) + "\n"
         md += "## Tokens scored\n\n" + perplexitySummary(report) { Double($0.scoredTokens) }.markdown(format: fixed(0))
         md +=
             "\n## Kept tokens (entries per layer and head at the end)\n\n"

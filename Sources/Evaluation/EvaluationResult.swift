@@ -4,6 +4,10 @@ import KVCaches
 /// group it by.
 public protocol EvaluationResult {
     var kv: KVSettings { get }
+    /// Model seconds of the case (a decode step shared by k sequences counts 1/k for each).
+    var seconds: Double { get }
+    /// Peak key and value bytes of its cache.
+    var kvBytes: Int { get }
 }
 
 extension EvaluationResult {

@@ -147,7 +147,7 @@ struct EvalCommand: ParsableCommand {
                     if json, let line = try? CLI.json(r) { CLI.writeOut(line + "\n") }
                 }
             }
-            options.summary(EvaluationReport.passkeyTable(results))
+            options.summary(EvaluationReport.passkeyTable(results) + "\n" + EvaluationReport.costTables(results))
             try options.writeReport(
                 name: "passkey",
                 EvaluationReport.passkey(results, model: path, commandLine: Options.commandLine, haystack: haystack))
@@ -204,7 +204,7 @@ struct EvalCommand: ParsableCommand {
                     for r in batch { if let line = try? CLI.json(r) { CLI.writeOut(line + "\n") } }
                 }
             }
-            options.summary(EvaluationReport.fidelityTables(results))
+            options.summary(EvaluationReport.fidelityTables(results) + "\n" + EvaluationReport.costTables(results))
             try options.writeReport(
                 name: "fidelity",
                 EvaluationReport.fidelity(results, model: path, commandLine: Options.commandLine, template: template))
@@ -237,7 +237,8 @@ struct EvalCommand: ParsableCommand {
             let progress = options.progress("ppl", total: evaluation.settings.count)
             let report = try CLI.report { try evaluation.run(ids, progress: progress) }
             if options.json { CLI.writeOut(try CLI.json(report) + "\n") }
-            options.summary(EvaluationReport.perplexityTable(report))
+            options.summary(
+                EvaluationReport.perplexityTable(report) + "\n" + EvaluationReport.costTables(report.results))
             try options.writeReport(
                 name: "ppl",
                 EvaluationReport.perplexity(report, model: path, file: file, commandLine: Options.commandLine))
