@@ -215,7 +215,8 @@ public final class BudgetController {
                         keys: cache.keyPointer(layer: layer, head: head),
                         values: cache.valuePointer(layer: layer, head: head),
                         positions: cache.positionPointer(layer: layer, head: head), columnSum: step.columnSum + b,
-                        lastRow: step.lastRow + b, probe: probe?.rows(base: b), previous: run.sum + b)
+                        lastRow: step.lastRow + b, kvHeadCount: cache.kvHeadCount, headStride: cache.capacity,
+                        probe: probe?.rows(base: b), previous: run.sum + b)
                     scorer.score(view, into: scores)
                     (run.sum + b).update(from: scores, count: n)
                 }

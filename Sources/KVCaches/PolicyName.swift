@@ -11,6 +11,7 @@ public enum PolicyName: String, Sendable, CaseIterable, Hashable, Codable {
     case knorm
     case probe
     case kvzip
+    case tovaFixed = "tova_fixed"
 
     /// EasyKV's policies (EASYKV-SPEC §7), reproduced exactly.
     public static let easyKV: [PolicyName] = [.full, .random, .recency, .h2oHead, .tova, .roco, .h2oHeadDecayAvgStd]
@@ -41,7 +42,7 @@ public enum PolicyName: String, Sendable, CaseIterable, Hashable, Codable {
         case .tova: return TOVAPolicy()
         case .roco: return RoCoPolicy()
         case .h2oHeadDecayAvgStd: return DecayAvgStdPolicy()
-        case .knorm, .probe, .kvzip: return ScoredPolicy(scorer!)
+        case .knorm, .probe, .kvzip, .tovaFixed: return ScoredPolicy(scorer!)
         }
     }
 
@@ -51,6 +52,7 @@ public enum PolicyName: String, Sendable, CaseIterable, Hashable, Codable {
         case .knorm: return KeyNormScorer()
         case .probe: return QueryProbeScorer()
         case .kvzip: return ReconstructionScorer()
+        case .tovaFixed: return LastQueryScorer()
         default: return nil
         }
     }

@@ -22,6 +22,10 @@ public struct ScoringView {
     public var columnSum: UnsafePointer<Float>
     /// The group-mean attention of the step's last prompt query. Shape: [count].
     public var lastRow: UnsafePointer<Float>
+    /// KV heads of the layer, and the distance between two heads' rows in `lastRow` (and the
+    /// other per-slot arrays): a layer-level scorer reads head `h` at `lastRow + (h − head)·headStride`.
+    public var kvHeadCount: Int
+    public var headStride: Int
     /// Probe statistics of the step (nil without probe rows). Shape of each: [count].
     public var probe: ProbeStatistics.Rows?
     /// The score each slot was left with after the previous step (0 for fresh slots).
@@ -31,8 +35,8 @@ public struct ScoringView {
     public init(
         layer: Int, head: Int, layerCount: Int, count: Int, fresh: Range<Int>, sink: Int, headDim: Int,
         keys: UnsafePointer<Float>, values: UnsafePointer<Float>, positions: UnsafePointer<Int32>,
-        columnSum: UnsafePointer<Float>, lastRow: UnsafePointer<Float>, probe: ProbeStatistics.Rows?,
-        previous: UnsafePointer<Float>
+        columnSum: UnsafePointer<Float>, lastRow: UnsafePointer<Float>, kvHeadCount: Int = 1, headStride: Int = 0,
+        probe: ProbeStatistics.Rows?, previous: UnsafePointer<Float>
     ) {
         self.layer = layer
         self.head = head
@@ -46,6 +50,8 @@ public struct ScoringView {
         self.positions = positions
         self.columnSum = columnSum
         self.lastRow = lastRow
+        self.kvHeadCount = kvHeadCount
+        self.headStride = headStride
         self.probe = probe
         self.previous = previous
     }

@@ -25,7 +25,7 @@ struct EvalCommand: ParsableCommand {
         var policies: String?
 
         /// EasyKV's prompt policies, then the scorers that need no question.
-        static let defaultPolicies = "full,recency,h2o_head,tova,roco,random,knorm,kvzip"
+        static let defaultPolicies = "full,recency,h2o_head,tova,roco,random,knorm,kvzip,tova_fixed"
 
         @Option(help: "KV budgets as fractions of the prompt, comma-separated.")
         var budgets = "0.5,0.25"

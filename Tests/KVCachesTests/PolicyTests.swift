@@ -152,7 +152,7 @@ enum MatrixMode: String, CaseIterable, Sendable {
             expected = mode == .encoding ? [a[0], a[0], a[2], a[2]] : [a[0], b[1], a[2], b[3]]
         case .h2oHeadDecayAvgStd:
             return
-        case .knorm, .probe, .kvzip:
+        case .knorm, .probe, .kvzip, .tovaFixed:
             Issue.record("scored policies have their own tests (ScoredPolicyTests)")
             return
         }
@@ -199,7 +199,7 @@ enum MatrixMode: String, CaseIterable, Sendable {
             expected = [[p + 40], [p + 3], [p + 35], [p]]
         case .h2oHeadDecayAvgStd:
             expected = Self.decodingDecay.positions(of: "D")
-        case .knorm, .probe, .kvzip:
+        case .knorm, .probe, .kvzip, .tovaFixed:
             Issue.record("scored policies have their own tests (ScoredPolicyTests)")
             return
         }
@@ -514,7 +514,7 @@ enum MatrixMode: String, CaseIterable, Sendable {
         #expect(
             PolicyName.easyKV.map(\.rawValue)
                 == ["full", "random", "recency", "h2o_head", "tova", "roco", "h2o_head_decay_avg_std"])
-        #expect(PolicyName.allCases == PolicyName.easyKV + [.knorm, .probe, .kvzip])
+        #expect(PolicyName.allCases == PolicyName.easyKV + [.knorm, .probe, .kvzip, .tovaFixed])
         let error = #expect(throws: KVCacheError.self) { _ = try PolicyName.named("scissorhands") }
         #expect(error == .unknownPolicy("scissorhands"))
         let text = error?.description ?? ""

@@ -113,9 +113,38 @@ import Testing
         for sums in rig.sums() { #expect(sums.suffix(8).allSatisfy { $0 == 0.7 }) }
     }
 
+    /// tova_fixed: the last query's attention averaged over the layer's KV heads, scored from the
+    /// prefix on. A slot one head ignores but the other favours (position 6 in layer 0, head 1)
+    /// survives: the heads of a layer drop the same tokens. EasyKV's `tova` on the same picture
+    /// drops the same victims (its score is replaced at every step, so the un-scored prefix
+    /// changes nothing in encoding mode).
+    @Test func lastQueryMatchesTOVA() throws {
+        let victims = [[5, 8, 9, 14], [4, 10, 11, 12]]
+        let lastRow: LastRow = { l, h, key in
+            if victims[l].contains(key) { return 0.1 }
+            if l == 0 && key == 6 { return h == 0 ? 1.9 : 0 }
+            return 1
+        }
+        let fixed = try ForwardRig(Self.settings(.tovaFixed), promptLength: 32)
+        let easyKV = try ForwardRig(Self.settings(.tova), promptLength: 32)
+        try fixed.promptForward(lastRow: lastRow)
+        try easyKV.promptForward(lastRow: lastRow)
+        #expect(fixed.lastCollected && !easyKV.lastCollected)
+        // Scored from the first token: the prefix's slots already carry the layer mean.
+        for (index, sums) in fixed.sums().enumerated() {
+            let l = index / 2
+            #expect(sums == (0..<20).map { (lastRow(l, 0, $0) + lastRow(l, 1, $0)) / 2 })
+        }
+        try fixed.promptForward(lastRow: lastRow)
+        try easyKV.promptForward(lastRow: lastRow)
+        let evicted = try fixed.promptForward(lastRow: lastRow)
+        #expect(evicted == [victims[0], victims[0], victims[1], victims[1]])
+        #expect(try easyKV.promptForward(lastRow: lastRow) == evicted)
+    }
+
     /// Peak slots stay within idx + s in every scored policy, stride and budget, and the prompt
     /// ends at idx (EASYKV-SPEC §4.1's arithmetic, unchanged).
-    @Test(arguments: [PolicyName.knorm, .probe, .kvzip], [(40, 4, 12), (100, 8, 30), (97, 16, 50)])
+    @Test(arguments: [PolicyName.knorm, .probe, .kvzip, .tovaFixed], [(40, 4, 12), (100, 8, 30), (97, 16, 50)])
     func peakWithinBudgetPlusStride(_ policy: PolicyName, _ shape: (Int, Int, Int)) throws {
         let (length, stride, budget) = shape
         let settings = KVSettings(mode: .encoding, budget: .tokens(budget), stride: stride, policy: policy)
@@ -138,7 +167,7 @@ import Testing
     }
 
     /// Scored policies compress prompts only, and probes need true positions: refused up front.
-    @Test(arguments: [PolicyName.knorm, .probe, .kvzip])
+    @Test(arguments: [PolicyName.knorm, .probe, .kvzip, .tovaFixed])
     func refusedWhereTheyCannotRun(_ policy: PolicyName) throws {
         let decoding = #expect(throws: KVCacheError.self) {
             try KVSettings(mode: .decoding, budget: .tokens(10), policy: policy).validate()

@@ -79,7 +79,7 @@ import Testing
 
     /// kvzip's probe rows repeat each step behind the instruction, and every policy's run stays
     /// within budget + stride on the model.
-    @Test(arguments: [PolicyName.knorm, .probe, .kvzip], [32, 100])
+    @Test(arguments: [PolicyName.knorm, .probe, .kvzip, .tovaFixed], [32, 100])
     func scoredPoliciesRunWithinBudget(_ policy: PolicyName, _ stride: Int) throws {
         let loaded = try TinyModel.load()
         let prompt = syntheticIDs(700, seed: 24).map { $0 % 300 }
