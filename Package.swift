@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // EasyKV for Swift: a batch pipeline for long documents under a KV-cache budget.
-// Module map: ../shared/DESIGN.md §2 (mirrored in README.md).
+// Module map: docs/DESIGN.md §2 (mirrored in README.md).
 import PackageDescription
 
 /// Hot numeric code: overflow checks off in release builds. No CPU-specific flags: the quantized

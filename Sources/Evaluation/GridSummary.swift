@@ -81,8 +81,9 @@ public struct GridSummary: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// A line chart of the cell means against the budget, one series per policy; every series
-    /// ends at budget 1 with the full-cache value, which is also drawn as a dashed line.
+    /// A line chart of the cell means against the budget, one series per policy (its legend gives
+    /// the cases behind each point); every series ends at budget 1 with the full-cache value,
+    /// which is also drawn as a dashed line.
     /// - Parameters:
     ///   - includeFull: end each series at budget 1 with the full-cache value and draw it dashed;
     ///     false when the full-cache value is not comparable point for point (perplexity).
@@ -93,14 +94,21 @@ public struct GridSummary: Sendable {
     ) -> LineChart {
         let fullMean = includeFull ? full?.mean : nil
         let series = rows.map { row in
-            var points = budgets.compactMap { b in row.cells[b].map { LineChart.Point(x: b, y: $0.mean) } }
-            if let fullMean { points.append(LineChart.Point(x: 1, y: fullMean)) }
-            return LineChart.Series(name: rowName(row), points: points, dashed: baselines.contains(row.policy))
+            let cells = budgets.compactMap { b in row.cells[b].map { (budget: b, cell: $0) } }
+            var points = cells.map { LineChart.Point(x: $0.budget, y: $0.cell.mean) }
+            var counts = cells.map(\.cell.count)
+            if let fullMean, let full {
+                points.append(LineChart.Point(x: 1, y: fullMean))
+                counts.append(full.count)
+            }
+            return LineChart.Series(
+                name: rowName(row), points: points, dashed: baselines.contains(row.policy),
+                cases: counts.min().map { $0...counts.max()! })
         }
         return LineChart(
             title: title, xLabel: "KV budget (fraction of the prompt kept)", yLabel: yLabel, series: series,
-            references: fullMean.map { [LineChart.Reference(name: "full cache", y: $0)] } ?? [], yRange: yRange,
-            xTicks: (budgets + (fullMean == nil ? [] : [1])).sorted())
+            references: fullMean.map { [LineChart.Reference(name: "full cache", y: $0, cases: full?.count)] } ?? [],
+            yRange: yRange, xTicks: (budgets + (fullMean == nil ? [] : [1])).sorted())
     }
 
     /// `0.5`, `0.25`, `1`.

@@ -85,6 +85,8 @@ struct GenerateCommand: ParsableCommand {
         guard maxTokens <= context else {
             throw ValidationError("--max-tokens \(maxTokens) exceeds the model's context of \(context) tokens")
         }
+        // A token budget beyond the context is a flag error (status 2), like one beyond 2^24.
+        do { try kv.validate(contextLength: context) } catch { throw ValidationError(error.description) }
         let ids = try CLI.report { () throws -> [Int] in
             if raw || (!chat && loaded.chatTemplate == nil) {
                 return loaded.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
