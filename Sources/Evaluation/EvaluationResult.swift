@@ -12,4 +12,6 @@ extension EvaluationResult {
     /// The fraction of the prompt kept (1 for the full cache).
     public var fraction: Double { kv.promptFraction }
     public var stride: Int { kv.stride }
+    /// How the cache stored keys and values: `f32`, `q8_0`, `q8_0/q4_0`.
+    public var kvType: String { kv.formatLabel }
 }
