@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "Tokenizers",
             dependencies: ["GGUF", .product(name: "Collections", package: "swift-collections")]),
-        .target(name: "KVCaches", dependencies: ["Kernels"], swiftSettings: kernelSettings),
+        .target(name: "KVCaches", dependencies: ["GGUF", "Kernels"], swiftSettings: kernelSettings),
         .target(
             name: "LanguageModels", dependencies: ["GGUF", "Kernels", "Tokenizers", "KVCaches"],
             swiftSettings: kernelSettings),

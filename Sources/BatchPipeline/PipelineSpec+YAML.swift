@@ -223,7 +223,7 @@ extension PipelineSpec {
             node, p,
             allowed: [
                 "mode", "budget", "stride", "policy", "sink", "recent_ratio", "keep_attention", "streaming_positions",
-                "seed",
+                "seed", "key_type", "value_type",
             ])
         var kv = settings
         kv.mode = try r.choice(m["mode"], p + ["mode"], default: kv.mode)
@@ -242,6 +242,22 @@ extension PipelineSpec {
         kv.streamingPositions = try r.bool(
             m["streaming_positions"], p + ["streaming_positions"], default: kv.streamingPositions)
         kv.seed = UInt64(try r.int(m["seed"], p + ["seed"], default: Int(kv.seed), range: 0...Int.max))
+        // Storage formats: `key_type` sets both unless `value_type` is given (as --kv-type does).
+        for (key, setting) in [("key_type", KVCacheError.Setting.keyType), ("value_type", .valueType)] {
+            guard m[key] != nil else { continue }
+            let name = try r.string(m[key], p + [key], default: "")
+            do {
+                let format = try KVFormat.named(name, for: setting)
+                if setting == .keyType {
+                    kv.keyFormat = format
+                    if m["value_type"] == nil { kv.valueFormat = format }
+                } else {
+                    kv.valueFormat = format
+                }
+            } catch {
+                throw r.error(p + [key], m[key], error.reason)
+            }
+        }
         do { try kv.validate() } catch {
             guard case .invalidSetting(let setting, _) = error else { throw r.error(p, node, error.description) }
             throw r.error(p + [setting.key], m[setting.key] ?? node, error.reason)

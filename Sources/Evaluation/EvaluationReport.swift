@@ -55,7 +55,11 @@ public enum EvaluationReport {
 
     public static func passkeySummary(_ results: [PasskeyResult]) -> GridSummary {
         GridSummary(
-            results.map { .init(policy: $0.policy, budget: $0.fraction, stride: $0.stride, value: $0.correct ? 1 : 0) })
+            results.map {
+                .init(
+                    policy: $0.policy, budget: $0.fraction, stride: $0.stride, value: $0.correct ? 1 : 0,
+                    kvType: $0.kvType)
+            })
     }
 
     /// The accuracy table (policy × budget).
@@ -115,7 +119,9 @@ public enum EvaluationReport {
         func summary(_ value: (FidelityResult) -> Double?) -> GridSummary {
             GridSummary(
                 results.compactMap { r in
-                    value(r).map { .init(policy: r.policy, budget: r.fraction, stride: r.stride, value: $0) }
+                    value(r).map {
+                        .init(policy: r.policy, budget: r.fraction, stride: r.stride, value: $0, kvType: r.kvType)
+                    }
                 })
         }
         var md = "ROUGE-L F1 against the full-cache output:\n\n" + summary(\.rougeLVsFull).markdown(format: fixed(3))
@@ -155,7 +161,9 @@ public enum EvaluationReport {
         }
         let rouge = GridSummary(
             results.compactMap { r in
-                r.rougeLVsFull.map { .init(policy: r.policy, budget: r.fraction, stride: r.stride, value: $0) }
+                r.rougeLVsFull.map {
+                    .init(policy: r.policy, budget: r.fraction, stride: r.stride, value: $0, kvType: r.kvType)
+                }
             })
         let chart = rouge.chart(
             title: "Fidelity to the full cache vs KV budget", yLabel: "ROUGE-L F1 vs full-cache output", yRange: 0...1)
@@ -171,7 +179,9 @@ public enum EvaluationReport {
         -> GridSummary
     {
         GridSummary(
-            report.results.map { .init(policy: rowName($0), budget: $0.fraction, stride: $0.stride, value: value($0)) })
+            report.results.map {
+                .init(policy: rowName($0), budget: $0.fraction, stride: $0.stride, value: value($0), kvType: $0.kvType)
+            })
     }
 
     /// The policy, or `matchedFullName` for the full cache scored on a budgeted run's tokens.

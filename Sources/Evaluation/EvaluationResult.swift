@@ -21,4 +21,6 @@ extension EvaluationResult {
     public var stride: Int { kv.stride }
     /// Results that never fail (perplexity rows) need not say so.
     public var error: String? { nil }
+    /// How the cache stored keys and values: `f32`, `q8_0`, `q8_0/q4_0`.
+    public var kvType: String { kv.formatLabel }
 }

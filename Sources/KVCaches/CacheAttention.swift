@@ -15,8 +15,12 @@ public final class AttentionScratch: @unchecked Sendable {
     var queriesCapacity: Int
     var output: UnsafeMutablePointer<Float>
     var outputCapacity: Int
+    /// Keys decoded from quantized storage or rotated for streaming positions (`rows · headDim`).
     var rotatedKeys: UnsafeMutablePointer<Float>
     var rotatedCapacity: Int
+    /// Values decoded from quantized storage (`rows · headDim`).
+    var decodedValues: UnsafeMutablePointer<Float>
+    var decodedValuesCapacity: Int
     /// A block's column sums and sums of squares (2 · cacheLength), before they join the total.
     var blockStatistics: UnsafeMutablePointer<Float>
     var blockStatisticsCapacity: Int
@@ -28,6 +32,8 @@ public final class AttentionScratch: @unchecked Sendable {
         queriesCapacity = 0
         outputCapacity = 0
         rotatedCapacity = 0
+        decodedValuesCapacity = 0
+        decodedValues = .allocate(capacity: 1)
         scores = .allocate(capacity: 1)
         queries = .allocate(capacity: 1)
         output = .allocate(capacity: 1)
@@ -39,12 +45,14 @@ public final class AttentionScratch: @unchecked Sendable {
         queries.deallocate()
         output.deallocate()
         rotatedKeys.deallocate()
+        decodedValues.deallocate()
         blockStatistics.deallocate()
     }
 
     /// Bytes currently held.
     public var bytes: Int {
-        (scoresCapacity + queriesCapacity + outputCapacity + rotatedCapacity + blockStatisticsCapacity) * 4
+        (scoresCapacity + queriesCapacity + outputCapacity + rotatedCapacity + decodedValuesCapacity
+            + blockStatisticsCapacity) * 4
     }
 
     static func ensure(_ p: inout UnsafeMutablePointer<Float>, _ capacity: inout Int, _ needed: Int) {
@@ -204,19 +212,15 @@ public enum CacheAttention {
         AttentionScratch.ensure(&scratch.scores, &scratch.scoresCapacity, block * rep * n)
         AttentionScratch.ensure(&scratch.queries, &scratch.queriesCapacity, block * rep * d)
         AttentionScratch.ensure(&scratch.output, &scratch.outputCapacity, block * rep * d)
-        if cache.streamingPositions { AttentionScratch.ensure(&scratch.rotatedKeys, &scratch.rotatedCapacity, n * d) }
         let invRep = 1 / Float(rep)
 
         do {
-            var keys = UnsafePointer(cache.keyPointer(layer: layer, head: kvh))
-            let values = UnsafePointer(cache.valuePointer(layer: layer, head: kvh))
+            let range = queryRange ?? 0..<q
+            precondition(range.lowerBound >= 0 && range.upperBound <= q && range.lowerBound % blockQueries == 0)
+            // The rows the range's last query sees, as fp32 (decoded and rotated when needed).
+            let keys = keyRows(p, kvHead: kvh, rows: nOld + range.upperBound, scratch: scratch)
+            let values = valueRows(p, kvHead: kvh, rows: nOld + range.upperBound, scratch: scratch)
             let keyPositions = cache.positionPointer(layer: layer, head: kvh)
-            if cache.streamingPositions, let rope = p.rope {
-                // StreamingLLM: cached keys are unrotated; rotate by slot index (spec §2.3).
-                scratch.rotatedKeys.update(from: keys, count: n * d)
-                for j in 0..<n { rope.apply(scratch.rotatedKeys + j * d, heads: 1, headDim: d, position: j) }
-                keys = UnsafePointer(scratch.rotatedKeys)
-            }
             let base = cache.slotBase(layer: layer, head: kvh)
             let target =
                 statistics
@@ -233,8 +237,6 @@ public enum CacheAttention {
                 last.update(repeating: 0, count: n)
             }
 
-            let range = queryRange ?? 0..<q
-            precondition(range.lowerBound >= 0 && range.upperBound <= q && range.lowerBound % blockQueries == 0)
             if collectStatistics && range.count > block {
                 AttentionScratch.ensure(&scratch.blockStatistics, &scratch.blockStatisticsCapacity, 2 * n)
             }

@@ -138,10 +138,10 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
                 if !streaming { rope.apply(r + c.qDim, heads: c.kvHeadCount, headDim: c.headDim, table: table) }
                 let slot = start + i
                 for kvh in 0..<c.kvHeadCount {
-                    (cache.keyPointer(layer: layer, head: kvh) + slot * c.headDim).update(
-                        from: r + c.qDim + kvh * c.headDim, count: c.headDim)
-                    (cache.valuePointer(layer: layer, head: kvh) + slot * c.headDim).update(
-                        from: r + c.qDim + c.kvDim + kvh * c.headDim, count: c.headDim)
+                    // In the cache's storage format (fp32, or quantized there).
+                    cache.storage.write(
+                        layer: layer, head: kvh, slot: slot, key: r + c.qDim + kvh * c.headDim,
+                        value: r + c.qDim + c.kvDim + kvh * c.headDim)
                     cache.positionPointer(layer: layer, head: kvh)[slot] = Int32(step.positions[i])
                 }
                 ws.queryPositions[t0 + i] = Int32(streaming ? slot : step.positions[i])

@@ -182,6 +182,8 @@ struct GenerateResult: Encodable {
 
         enum CodingKeys: String, CodingKey {
             case mode, policy, budget, stride
+            case keyType = "key_type"
+            case valueType = "value_type"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -193,6 +195,8 @@ struct GenerateResult: Encodable {
             case .tokens(let t): try c.encode(t, forKey: .budget)
             }
             try c.encode(settings.stride, forKey: .stride)
+            try c.encode(settings.keyFormat.rawValue, forKey: .keyType)
+            try c.encode(settings.valueFormat.rawValue, forKey: .valueType)
             try usage.encode(to: encoder)
         }
     }

@@ -34,6 +34,27 @@ struct GridSummaryTests {
         #expect(table.contains("| roco (stride 128) | 1.00 | 1.00 | – |"))
     }
 
+    /// Several KV types: each row is named with its type and compared with the full cache of
+    /// its own type (not the mean of every full cache).
+    @Test func kvTypesHaveTheirOwnRowsAndFullCache() {
+        let entries =
+            Self.entries + [
+                .init(policy: "full", budget: 1, stride: 64, value: 0.5, kvType: "q8_0"),
+                .init(policy: "roco", budget: 0.5, stride: 64, value: 0.25, kvType: "q8_0"),
+            ]
+        let summary = GridSummary(entries)
+        #expect(summary.full == GridSummary.Cell(sum: 2, count: 2))
+        let table = summary.markdown(format: EvaluationReport.fixed(2))
+        #expect(table.contains("| roco [f32] | 1.00 | 0.50 | 0.00 |"))
+        #expect(table.contains("| roco [q8_0] | 0.50 | 0.25 | – |"))
+        let chart = summary.chart(title: "t", yLabel: "y")
+        #expect(chart.series.map(\.name) == ["roco [f32]", "recency [f32]", "roco [q8_0]"])
+        #expect(chart.series[2].points == [.init(x: 0.5, y: 0.25), .init(x: 1, y: 0.5)])
+        #expect(chart.references.map(\.name) == ["full cache [f32]", "full cache [q8_0]"])
+        // A single type keeps the plain names.
+        #expect(!GridSummary(Self.entries).markdown(format: EvaluationReport.fixed(2)).contains("["))
+    }
+
     @Test func chartSeriesEndAtTheFullCache() {
         let chart = GridSummary(Self.entries).chart(title: "t", yLabel: "accuracy", yRange: 0...1)
         #expect(chart.series.map(\.name) == ["roco", "recency"])

@@ -291,8 +291,8 @@ struct NaiveAttention {
         _ = try cache.reserve(layer: 0, count: n)
         var data = TestData(seed: 7)
         for i in 0..<(n * d) {
-            cache.storage.keys[i] = data.uniform()
-            cache.storage.values[i] = data.uniform()
+            cache.keyPointer(layer: 0, head: 0)[i] = data.uniform()
+            cache.valuePointer(layer: 0, head: 0)[i] = data.uniform()
         }
         for j in 0..<n { cache.cells.positions[j] = Int32(j) }
         let queries = (0..<(2 * 2 * d)).map { _ in data.uniform() }
@@ -416,8 +416,8 @@ struct NaiveAttention {
         let cache = KVCache(layerCount: 1, kvHeadCount: kvHeads, headDim: d, capacity: n)
         _ = try cache.reserve(layer: 0, count: n)
         for i in 0..<(kvHeads * n * d) {
-            cache.storage.keys[i] = data.uniform()
-            cache.storage.values[i] = data.uniform()
+            cache.keyPointer(layer: 0, head: 0)[i] = data.uniform()
+            cache.valuePointer(layer: 0, head: 0)[i] = data.uniform()
         }
         for h in 0..<kvHeads { for j in 0..<n { cache.positionPointer(layer: 0, head: h)[j] = Int32(j) } }
         return cache
