@@ -62,7 +62,7 @@ struct ModelSummary: Encodable {
 
     init(file: GGUFFile, config: ModelConfiguration) {
         path = file.path
-        architecture = config.architecture
+        architecture = config.architecture.name
         name = file[GGUFKeys.name]?.string
         ggufVersion = Int(file.version)
         blockCount = config.layerCount
