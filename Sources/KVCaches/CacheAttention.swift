@@ -142,6 +142,8 @@ public enum CacheAttention {
         public var scale: Float
         /// Mistral's window: a query at position p sees keys at positions > p − window.
         public var slidingWindow: Int?
+        /// Gemma 2: scaled scores become `softCap·tanh(s/softCap)` before the mask.
+        public var softCap: Float?
         /// Whether to leave eviction statistics (column sums, squares, last row).
         public var collectStatistics: Bool
         /// In streaming mode, rotates cached keys by slot index.
@@ -153,8 +155,8 @@ public enum CacheAttention {
         public init(
             cache: KVCache, layer: Int, queries: UnsafePointer<Float>, queryStride: Int, queryCount: Int,
             queryPositions: UnsafePointer<Int32>, headCount: Int, scale: Float, slidingWindow: Int? = nil,
-            collectStatistics: Bool = false, rope: Rope? = nil, output: UnsafeMutablePointer<Float>,
-            outputStride: Int
+            softCap: Float? = nil, collectStatistics: Bool = false, rope: Rope? = nil,
+            output: UnsafeMutablePointer<Float>, outputStride: Int
         ) {
             self.cache = cache
             self.layer = layer
@@ -165,6 +167,7 @@ public enum CacheAttention {
             self.headCount = headCount
             self.scale = scale
             self.slidingWindow = slidingWindow
+            self.softCap = softCap
             self.collectStatistics = collectStatistics
             self.rope = rope
             self.output = output
@@ -276,6 +279,14 @@ public enum CacheAttention {
                 }
                 for i in 0..<qb {
                     let visible = nOld + q0 + i + 1
+                    if let cap = p.softCap {
+                        // llama.cpp `build_attn_mha` (`attn_soft_cap`), transformers
+                        // `eager_attention_forward`: on the scaled scores, before the mask.
+                        for r in 0..<rep {
+                            let row = scores + (i * rep + r) * limit
+                            for j in 0..<visible { row[j] = cap * tanhf(row[j] / cap) }
+                        }
+                    }
                     if let window = p.slidingWindow {
                         // HF Mistral: a query at position p sees keys at positions > p − window.
                         // Positions are per head and need not be monotonic after eviction, so
