@@ -118,8 +118,7 @@ public final class GenerationSequence: @unchecked Sendable {
         controller = BudgetController(plan: plan)
         try probes.require(controller.probe, policy: kv.policy)
         self.probes = probes
-        cache = model.makeCache(
-            capacity: plan.capacity, streamingPositions: kv.streamingPositions, probes: controller.probe != .none)
+        cache = try model.makeCache(for: plan, probes: controller.probe != .none)
         controller.prepare(cache)
         promptSteps = plan.promptSteps
         sampler = Sampler(generation.sampling)

@@ -37,8 +37,7 @@ extension LanguageModel {
         }
         let controller = BudgetController(plan: plan)
         try probes.require(controller.probe, policy: kv.policy)
-        let cache = makeCache(
-            capacity: plan.capacity, streamingPositions: kv.streamingPositions, probes: controller.probe != .none)
+        let cache = try makeCache(for: plan, probes: controller.probe != .none)
         controller.prepare(cache)
         let firstScored = plan.regime.plan?.rIdx ?? 0
         var nll = 0.0

@@ -33,6 +33,13 @@ struct EvalCommand: ParsableCommand {
         @Option(name: [.customLong("strides"), .customLong("stride")], help: "Prefill strides, comma-separated.")
         var strides = "64"
 
+        @Option(
+            name: .customLong("kv-types"),
+            help: ArgumentHelp(
+                "KV storage types, comma-separated: f32, q8_0, or keys/values like q8_0/q4_0.",
+                discussion: "The whole grid (with its own full cache) runs once per type."))
+        var kvTypes = "f32"
+
         @Option(help: "Seed for the keys and the random policy.")
         var seed: UInt64 = 0
 
@@ -54,7 +61,8 @@ struct EvalCommand: ParsableCommand {
             let grid: [KVSettings]
             do {
                 let names = policies ?? (Self.defaultPolicies + (questions ? ",probe" : ""))
-                grid = try KVSettings.evaluationGrid(policies: names, budgets: budgets, strides: strides, seed: seed)
+                grid = try KVSettings.evaluationGrid(
+                    policies: names, budgets: budgets, strides: strides, seed: seed, kvTypes: kvTypes)
             } catch {
                 throw ValidationError(error.description)
             }
@@ -66,9 +74,15 @@ struct EvalCommand: ParsableCommand {
             return grid
         }
 
-        /// The model, its tokenizer and chat template, and its path for reports.
-        func load() throws -> (loaded: LoadedModel, path: String) {
+        /// The model, its tokenizer and chat template, and its path for reports; refuses KV types
+        /// the model's head dimension cannot hold before any case runs.
+        func load(questions: Bool = false) throws -> (loaded: LoadedModel, path: String) {
             let loaded = try modelOptions.load(threads: threads)
+            for kv in try grid(questions: questions) {
+                do { try kv.validate(headDim: loaded.model.configuration.headDim) } catch {
+                    throw ValidationError("--kv-types: \(error.reason)")
+                }
+            }
             return (loaded, try modelOptions.resolvedPath())
         }
 
@@ -133,7 +147,7 @@ struct EvalCommand: ParsableCommand {
                     throw ValidationError("--haystack \(error)")
                 }
             }
-            let (loaded, path) = try options.load()
+            let (loaded, path) = try options.load(questions: true)
             let settings = PasskeyEvaluation.Settings(
                 lengths: lengthList, depths: depthList, keys: keys, seed: options.seed, maxNewTokens: maxTokens,
                 batchSize: batchSize, grid: grid, haystack: haystackText)
@@ -147,7 +161,9 @@ struct EvalCommand: ParsableCommand {
                     if json, let line = try? CLI.json(r) { CLI.writeOut(line + "\n") }
                 }
             }
-            options.summary(EvaluationReport.passkeyTable(results) + "\n" + EvaluationReport.costTables(results))
+            options.summary(
+                EvaluationReport.passkeyTable(results) + "\n"
+                    + EvaluationReport.costTables(results, seconds: "Model seconds (prefill + decode)"))
             try options.writeReport(
                 name: "passkey",
                 EvaluationReport.passkey(results, model: path, commandLine: Options.commandLine, haystack: haystack))
@@ -204,7 +220,9 @@ struct EvalCommand: ParsableCommand {
                     for r in batch { if let line = try? CLI.json(r) { CLI.writeOut(line + "\n") } }
                 }
             }
-            options.summary(EvaluationReport.fidelityTables(results) + "\n" + EvaluationReport.costTables(results))
+            options.summary(
+                EvaluationReport.fidelityTables(results) + "\n"
+                    + EvaluationReport.costTables(results, seconds: "Model seconds (prefill + decode)"))
             try options.writeReport(
                 name: "fidelity",
                 EvaluationReport.fidelity(results, model: path, commandLine: Options.commandLine, template: template))
@@ -238,7 +256,8 @@ struct EvalCommand: ParsableCommand {
             let report = try CLI.report { try evaluation.run(ids, progress: progress) }
             if options.json { CLI.writeOut(try CLI.json(report) + "\n") }
             options.summary(
-                EvaluationReport.perplexityTable(report) + "\n" + EvaluationReport.costTables(report.results))
+                EvaluationReport.perplexityTable(report) + "\n"
+                    + EvaluationReport.costTables(report.results, seconds: "Seconds"))
             try options.writeReport(
                 name: "ppl",
                 EvaluationReport.perplexity(report, model: path, file: file, commandLine: Options.commandLine))

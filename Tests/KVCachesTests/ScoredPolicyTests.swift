@@ -166,7 +166,8 @@ import Testing
         for kept in rig.kept() { #expect(Array(kept.prefix(4)) == [0, 1, 2, 3]) }
     }
 
-    /// Scored policies compress prompts only, and probes need true positions: refused up front.
+    /// Scored policies compress prompts only, probes need true positions, and scorers read fp32
+    /// rows: refused up front.
     @Test(arguments: [PolicyName.knorm, .probe, .kvzip, .tovaFixed])
     func refusedWhereTheyCannotRun(_ policy: PolicyName) throws {
         let decoding = #expect(throws: KVCacheError.self) {
@@ -185,5 +186,9 @@ import Testing
         } else {
             #expect(throws: KVCacheError.self) { try streaming.validate() }
         }
+        let quantized = KVSettings(
+            mode: .encoding, budget: .fraction(0.5), stride: 4, policy: policy, keyFormat: .q8_0, valueFormat: .q8_0)
+        let refusal = #expect(throws: KVCacheError.self) { try quantized.validate() }
+        #expect(refusal?.description.contains("use f32") == true)
     }
 }

@@ -20,8 +20,10 @@ import Testing
             tokens: Self.question, positions: Array(40..<52), kind: .question)
 
         // The step with probe rows against the same step without them.
-        let plain = model.makeCache(capacity: 64, streamingPositions: false, probes: true)
-        let withProbe = model.makeCache(capacity: 64, streamingPositions: false, probes: true)
+        let plain = model.makeCache(
+            capacity: 64, streamingPositions: false, keyFormat: .f32, valueFormat: .f32, probes: true)
+        let withProbe = model.makeCache(
+            capacity: 64, streamingPositions: false, keyFormat: .f32, valueFormat: .f32, probes: true)
         let a = try model.forward([SequenceStep(cache: plain, tokens: Self.chunk, positions: positions, logits: .all)])
         let b = try model.forward([
             SequenceStep(cache: withProbe, tokens: Self.chunk, positions: positions, logits: .all, probe: probe)
