@@ -7,11 +7,28 @@ import GGUF
 /// Tests hold each encoder byte for byte to gguf-py's (`Fixtures/kvquant`, made by
 /// `tools/reference/make_kv_quant_fixtures.py`).
 protocol BlockQuantizer: WeightFormat {
-    /// Encodes `blockCount · 32` Floats at `source` into `blockCount` blocks at `destination`.
-    static func quantize(_ source: UnsafePointer<Float>, blockCount: Int, into destination: UnsafeMutableRawPointer)
+    /// Bytes of binary16 scales at the start of a block (2: `d`; 4: `d` and `m`).
+    static var scaleBytes: Int { get }
+    /// Encodes the 32 finite Floats at `x` into the block at `b`.
+    static func encode(_ x: UnsafePointer<Float>, into b: UnsafeMutableRawPointer)
 }
 
 extension BlockQuantizer {
+    /// Encodes `blockCount · 32` Floats at `source` into `blockCount` blocks at `destination`.
+    static func quantize(_ source: UnsafePointer<Float>, blockCount: Int, into destination: UnsafeMutableRawPointer) {
+        let blockBytes = type.bytesPerBlock
+        for block in 0..<blockCount {
+            let x = source + block * 32
+            let b = destination + block * blockBytes
+            if isFinite(x) {
+                encode(x, into: b)
+            } else {
+                for offset in stride(from: 0, to: scaleBytes, by: 2) { b.storeF16(Float.nan, at: offset) }
+                (b + scaleBytes).initializeMemory(as: UInt8.self, repeating: 0, count: blockBytes - scaleBytes)
+            }
+        }
+    }
+
     /// Whether the 32 values at `x` are finite. A block that is not gets a NaN scale and zero
     /// quants, so a NaN key or value stays NaN downstream (generation then reports non-finite
     /// logits) instead of trapping in a conversion or turning into a number.

@@ -68,12 +68,10 @@ extension ModelConfiguration {
             let value = headDimKey == headsKey ? heads : headDim
             throw bad(headDimKey, value, "gives a head size of \(headDim); it must be even and at least 2")
         }
-        // Without `key_length` a stray `value_length` is left to the tensor shapes, which then
-        // name the first tensor that does not fit (as llama.cpp fails).
-        if headDimKey != headsKey, let valueLength = try file.optionalInt(GGUFKeys.valueLength(arch)),
-            valueLength != headDim
-        {
-            throw bad(GGUFKeys.valueLength(arch), valueLength, "must equal the key length \(headDim)")
+        // Values are read with the key's head size: a `value_length` that differs is refused
+        // (with or without `key_length`), before any tensor is sized by it.
+        if let valueLength = try file.optionalInt(GGUFKeys.valueLength(arch)), valueLength != headDim {
+            throw bad(GGUFKeys.valueLength(arch), valueLength, "must equal the head size \(headDim)")
         }
         // llama.cpp (llama-model.cpp, load_hparams) goes further for Llama and requires
         // n_rot == head size; a smaller even count is partial rotary (Phi-3), which `Rope` handles.

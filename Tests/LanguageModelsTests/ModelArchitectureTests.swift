@@ -138,10 +138,16 @@ import Testing
         Self.expectError(path, naming: ["rope_factors_long.weight", "LongRoPE"])
     }
 
-    /// Without `key_length` the head size is 64/4 = 16 and `attn_q` [64, 128] no longer fits.
-    @Test func gemmaWithoutKeyLengthNamesTheFirstTensorThatNoLongerFits() throws {
-        let path = try Self.edited("gemma_mqa_hd32") { w in w.set("gemma.attention.key_length", nil) }
-        Self.expectError(path, naming: ["blk.0.attn_q.weight", "expected [64, 64]"])
+    /// Without `key_length` the head size is 64/4 = 16: the `value_length` of 32 no longer matches
+    /// it, and without either key `attn_q` [64, 128] no longer fits.
+    @Test func gemmaWithoutKeyLengthNamesTheFirstKeyOrTensorThatNoLongerFits() throws {
+        let keyOnly = try Self.edited("gemma_mqa_hd32") { w in w.set("gemma.attention.key_length", nil) }
+        Self.expectError(keyOnly, naming: ["'gemma.attention.value_length' is 32", "head size 16"])
+        let both = try Self.edited("gemma_mqa_hd32") { w in
+            w.set("gemma.attention.key_length", nil)
+            w.set("gemma.attention.value_length", nil)
+        }
+        Self.expectError(both, naming: ["blk.0.attn_q.weight", "expected [64, 64]"])
     }
 
     /// Gemma's output is always the embedding (llama.cpp never reads `output.weight` there).
