@@ -20,7 +20,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_FLAGS  := -c release -Xswiftc -enable-testing
 BIN          := .build/release/easykv
 
-.PHONY: help deps model build run test bench bench-baseline clean
+.PHONY: help deps model build run test bench bench-baseline bench-native clean
 
 help:
 	@echo "make run    - install what is missing, build, summarise input/ into output/"
@@ -75,6 +75,10 @@ bench: build model
 ## the same files and threads, back to back per model. Not in CI; the first build is slow.
 bench-baseline: build model
 	tools/bench/baseline.sh $(BIN) $(MODEL)
+
+## Issue 14's plain-vs-native row: the same figures from a -target-cpu native build (.build-native).
+bench-native: build model
+	tools/bench/native.sh $(BIN) $(MODEL)
 
 ## One shaped model alone, e.g. `make models/smollm2-1.7b.Q4_0.gguf`.
 $(MODEL_DIR)/%.Q4_0.gguf: | $(MODEL)
