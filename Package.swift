@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // EasyKV for Swift: a batch pipeline for long documents under a KV-cache budget.
-// Module map: ../shared/DESIGN.md §2 (mirrored in README.md).
+// Module map: docs/DESIGN.md §2 (mirrored in README.md).
 import PackageDescription
 
 /// Hot numeric code: overflow checks off in release builds. No CPU-specific flags: the quantized
@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "Tokenizers",
             dependencies: ["GGUF", .product(name: "Collections", package: "swift-collections")]),
-        .target(name: "KVCaches", dependencies: ["Kernels"], swiftSettings: kernelSettings),
+        .target(name: "KVCaches", dependencies: ["GGUF", "Kernels"], swiftSettings: kernelSettings),
         .target(
             name: "LanguageModels", dependencies: ["GGUF", "Kernels", "Tokenizers", "KVCaches"],
             swiftSettings: kernelSettings),

@@ -27,7 +27,7 @@ python3 - "$OUT" $BATCHES <<'PY'
 import json, sys
 out, batches = sys.argv[1], sys.argv[2:]
 rows = [(b, json.load(open(f"{out}/batch{b}.report.json"))) for b in batches]
-print(f"{'batch':>5} {'docs':>5} {'ok':>4} {'seconds':>8} {'docs/min':>9} {'prefill tok/s':>14} {'decode tok/s':>13} {'mean batch':>11} {'decode s':>9} {'peak MB':>8}")
+print(f"{'batch':>5} {'docs':>5} {'ok':>4} {'seconds':>8} {'docs/min':>9} {'prefill tok/s':>14} {'decode tok/s':>13} {'mean batch':>11} {'decode s':>9} {'peak MiB':>8}")
 for b, r in rows:
     print(f"{b:>5} {r['ok'] + r['failed']:>5} {r['ok']:>4} {r['seconds']:>8.1f} {r['documents_per_minute']:>9.2f} "
           f"{r['prefill_tokens_per_second']:>14.0f} {r['decode_tokens_per_second']:>13.1f} {r['mean_decode_batch']:>11.2f} "

@@ -185,7 +185,7 @@ public final class BatchEngine: @unchecked Sendable {
             w.continuation.resume(
                 returning: GenerationOutcome(
                     promptTokens: w.request.prompt.count,
-                    error: .document(id: "", kind: "generation", message: error.description)))
+                    error: .document(id: "", kind: Self.errorKind(error), message: error.description)))
             return nil
         }
         let active = Active(
@@ -205,8 +205,15 @@ public final class BatchEngine: @unchecked Sendable {
             promptTokens: sequence.prompt.count, keptTokens: sequence.keptAfterPrompt, kv: active.kv,
             prefillSeconds: sequence.prefillSeconds, decodeSeconds: sequence.decodeSeconds)
         if let failure = sequence.failure {
-            outcome.error = .document(id: "", kind: "generation", message: failure.description)
+            outcome.error = .document(id: "", kind: Self.errorKind(failure), message: failure.description)
         }
         active.continuation.resume(returning: outcome)
+    }
+
+    /// The record's `error_kind` for a sequence that could not start or failed: NaN or infinite
+    /// logits (a broken model, issue 16 item 9) are told apart from other failures.
+    static func errorKind(_ error: ModelError) -> String {
+        if case .nonFiniteLogits = error { return "non_finite_logits" }
+        return "generation"
     }
 }

@@ -13,7 +13,9 @@ public struct LoadStage: PipelineStage {
     public var name: String { "load" }
 
     public init(input: InputSpec, concurrency: ConcurrencySpec, stop: StopSignal? = nil) {
-        var fetch = FetchOptions(totalTimeout: input.timeout, maxBodyBytes: input.maxBytes)
+        var fetch = FetchOptions(
+            totalTimeout: input.timeout, maxBodyBytes: input.maxBytes, maxRetries: input.retries,
+            initialBackoff: input.retryBackoff, maxBackoff: input.maxRetryDelay)
         fetch.maxConcurrentRequests = concurrency.fetch
         fetch.blockPrivateAddresses = input.policy.blockPrivateAddresses
         let cancellation = CancellationFlag()

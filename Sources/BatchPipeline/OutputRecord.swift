@@ -49,6 +49,9 @@ public struct OutputRecord: Sendable, Equatable, Decodable {
     public var policy: String
     public var budget: Budget?
     public var stride: Int
+    /// How the cache stored keys and values (`KVSettings.formatLabel`: `f32`, `q8_0`, or
+    /// `q8_0/q4_0` for keys/values). Nil in records written before quantized KV existed.
+    public var kvType: String?
     /// Prompt tokens over every model call for this record (map-reduce: all chunks and levels).
     public var promptTokens: Int
     /// Cache entries per (layer, head) right after each prompt, summed over the model calls.
@@ -81,6 +84,7 @@ public struct OutputRecord: Sendable, Equatable, Decodable {
         case model
         case kvMode = "kv_mode"
         case policy, budget, stride
+        case kvType = "kv_type"
         case promptTokens = "prompt_tokens"
         case kvTokensKept = "kv_tokens_kept"
         case generatedTokens = "generated_tokens"
@@ -96,7 +100,8 @@ public struct OutputRecord: Sendable, Equatable, Decodable {
     public init(
         id: String, index: Int, source: String, title: String?, task: String, question: String?, output: String?,
         status: Status, error: String? = nil, errorKind: String? = nil, model: String, kvMode: String, policy: String,
-        budget: Budget?, stride: Int, promptTokens: Int = 0, kvTokensKept: Int = 0, generatedTokens: Int = 0,
+        budget: Budget?, stride: Int, kvType: String? = nil, promptTokens: Int = 0, kvTokensKept: Int = 0,
+        generatedTokens: Int = 0,
         stopReason: String? = nil, longDocuments: String, truncated: Bool = false, chunks: Int = 0, levels: Int = 0,
         configHash: String? = nil, contentHash: String? = nil, timings: Timings = Timings()
     ) {
@@ -115,6 +120,7 @@ public struct OutputRecord: Sendable, Equatable, Decodable {
         self.policy = policy
         self.budget = budget
         self.stride = stride
+        self.kvType = kvType
         self.promptTokens = promptTokens
         self.kvTokensKept = kvTokensKept
         self.generatedTokens = generatedTokens
@@ -148,6 +154,7 @@ public struct OutputRecord: Sendable, Equatable, Decodable {
         case .policy: return .string(policy)
         case .budget: return budget.map { .number($0.jsonNumber) } ?? .null
         case .stride: return .int(stride)
+        case .kvType: return kvType.map(JSONText.string)
         case .promptTokens: return .int(promptTokens)
         case .kvTokensKept: return .int(kvTokensKept)
         case .generatedTokens: return .int(generatedTokens)

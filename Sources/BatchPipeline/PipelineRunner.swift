@@ -168,7 +168,10 @@ public final class PipelineRunner: Sendable {
                 "\(loaded.chatTemplateProblem ?? "no chat template") (set prompt.chat_template to a custom \"{system} … {user}\" template)"
             )
         }
-        do { try spec.kv.validate(contextLength: loaded.model.configuration.contextLength) } catch {
+        do {
+            try spec.kv.validate(contextLength: loaded.model.configuration.contextLength)
+            try spec.kv.validate(headDim: loaded.model.configuration.headDim)
+        } catch {
             let key = if case .invalidSetting(let setting, _) = error { "kv." + setting.key } else { "kv" }
             throw PipelineError.invalidSpec(location: spec.origin, key: key, message: error.reason)
         }

@@ -117,8 +117,8 @@ extension PipelineSpec {
             let m = try r.mapping(
                 node, ["input"],
                 allowed: [
-                    "paths", "include", "exclude", "hidden", "max_bytes", "timeout", "allow_local_paths",
-                    "follow_symlinks_outside", "block_private_addresses",
+                    "paths", "include", "exclude", "hidden", "max_bytes", "timeout", "retries", "retry_backoff",
+                    "max_retry_delay", "allow_local_paths", "follow_symlinks_outside", "block_private_addresses",
                 ])
             spec.input.paths = try r.strings(m["paths"], ["input", "paths"], default: [])
             spec.input.include = try r.strings(m["include"], ["input", "include"], default: [])
@@ -128,6 +128,12 @@ extension PipelineSpec {
                 m["max_bytes"], ["input", "max_bytes"], default: spec.input.maxBytes, range: 1...Int.max)
             spec.input.timeout = try r.double(
                 m["timeout"], ["input", "timeout"], default: spec.input.timeout, range: 0.001...86_400)
+            spec.input.retries = try r.int(
+                m["retries"], ["input", "retries"], default: spec.input.retries, range: 0...20)
+            spec.input.retryBackoff = try r.double(
+                m["retry_backoff"], ["input", "retry_backoff"], default: spec.input.retryBackoff, range: 0...3600)
+            spec.input.maxRetryDelay = try r.double(
+                m["max_retry_delay"], ["input", "max_retry_delay"], default: spec.input.maxRetryDelay, range: 0...3600)
             let policy = spec.input.policy
             spec.input.policy.allowLocalPaths = try r.bool(
                 m["allow_local_paths"], ["input", "allow_local_paths"], default: policy.allowLocalPaths)
@@ -217,7 +223,7 @@ extension PipelineSpec {
             node, p,
             allowed: [
                 "mode", "budget", "stride", "policy", "sink", "recent_ratio", "keep_attention", "streaming_positions",
-                "seed",
+                "seed", "key_type", "value_type",
             ])
         var kv = settings
         kv.mode = try r.choice(m["mode"], p + ["mode"], default: kv.mode)
@@ -236,6 +242,22 @@ extension PipelineSpec {
         kv.streamingPositions = try r.bool(
             m["streaming_positions"], p + ["streaming_positions"], default: kv.streamingPositions)
         kv.seed = UInt64(try r.int(m["seed"], p + ["seed"], default: Int(kv.seed), range: 0...Int.max))
+        // Storage formats: `key_type` sets both unless `value_type` is given (as --kv-type does).
+        for (key, setting) in [("key_type", KVCacheError.Setting.keyType), ("value_type", .valueType)] {
+            guard m[key] != nil else { continue }
+            let name = try r.string(m[key], p + [key], default: "")
+            do {
+                let format = try KVFormat.named(name, for: setting)
+                if setting == .keyType {
+                    kv.keyFormat = format
+                    if m["value_type"] == nil { kv.valueFormat = format }
+                } else {
+                    kv.valueFormat = format
+                }
+            } catch {
+                throw r.error(p + [key], m[key], error.reason)
+            }
+        }
         do { try kv.validate() } catch {
             guard case .invalidSetting(let setting, _) = error else { throw r.error(p, node, error.description) }
             throw r.error(p + [setting.key], m[setting.key] ?? node, error.reason)

@@ -51,8 +51,14 @@ public struct InputSpec: Sendable, Equatable {
     public var hidden = false
     /// Largest input accepted, in bytes.
     public var maxBytes = 16 << 20
-    /// Seconds allowed per HTTP request.
+    /// Seconds allowed per HTTP request (each retry and redirect hop gets its own).
     public var timeout = 60.0
+    /// Retries of a URL after a 429 or 5xx answer (at most `retries + 1` requests).
+    public var retries = 3
+    /// Seconds before the first retry when the server sends no `Retry-After`; doubles each retry.
+    public var retryBackoff = 0.5
+    /// The longest wait before a retry, a server's `Retry-After` included.
+    public var maxRetryDelay = 30.0
     /// What entries of JSON Lines and URL lists, links in folders, and fetches may reach
     /// (`allow_local_paths`, `follow_symlinks_outside`, `block_private_addresses`); safe by
     /// default, since inputs may come from other people.

@@ -36,17 +36,31 @@ public struct PrepareStage: PipelineStage {
     }
 
     /// The prompt limit for a model with `contextLength`: `chunking.max_prompt_tokens`, else the
-    /// context minus `generation.max_tokens`.
+    /// context minus `generation.max_tokens`. Settings that would fail every long document at
+    /// planning are refused here, once, before any input runs: `max_tokens` leaving no room for
+    /// a prompt, and an explicit `max_prompt_tokens` beyond the context when the KV settings keep
+    /// the whole prompt (the full cache, decoding mode; issue 16 item 5).
     public static func maxPromptTokens(_ spec: PipelineSpec, contextLength: Int) throws(PipelineError) -> Int {
-        let limit = spec.chunking.maxPromptTokens ?? (contextLength - spec.generation.maxTokens)
-        guard limit >= 64 else {
+        let generated = spec.generation.maxTokens
+        guard contextLength - generated >= 64 else {
             throw PipelineError.invalidSpec(
                 location: spec.origin, key: "generation.max_tokens",
                 message:
-                    "\(spec.generation.maxTokens) leaves no room for a prompt in the model's context of \(contextLength) tokens"
+                    "\(generated) leaves no room for a prompt in the model's context of \(contextLength) tokens (at most \(contextLength - 64))"
             )
         }
-        return limit
+        guard let asked = spec.chunking.maxPromptTokens else { return contextLength - generated }
+        let whole = spec.kv.isFull ? asked + generated : spec.kv.mode == .decoding ? asked : 0
+        guard whole <= contextLength else {
+            let keeps = spec.kv.isFull ? "the full cache" : "kv.mode decoding, which keeps the whole prompt"
+            let most = spec.kv.isFull ? contextLength - generated : contextLength
+            throw PipelineError.invalidSpec(
+                location: spec.origin, key: "chunking.max_prompt_tokens",
+                message:
+                    "\(asked)\(spec.kv.isFull ? " plus generation.max_tokens (\(generated))" : "") exceeds the model's context of \(contextLength) tokens with \(keeps): at most \(most), or set a KV budget (kv.mode encoding)"
+            )
+        }
+        return asked
     }
 
     public func process(_ input: (unit: WorkUnit, document: Document)) async throws(PipelineError) -> PreparedInput {

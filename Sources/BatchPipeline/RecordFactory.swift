@@ -28,7 +28,8 @@ public struct RecordFactory: Sendable {
             id: unit.id, index: unit.index, source: document?.source ?? unit.reference.source, title: document?.title,
             task: spec.task.rawValue, question: unit.question, output: nil, status: status, model: model,
             kvMode: kv.mode.rawValue, policy: kv.isFull ? PolicyName.full.rawValue : kv.policy.rawValue,
-            budget: kv.isFull ? nil : kv.budget, stride: kv.stride, longDocuments: spec.longDocuments.rawValue,
+            budget: kv.isFull ? nil : kv.budget, stride: kv.stride, kvType: kv.formatLabel,
+            longDocuments: spec.longDocuments.rawValue,
             timings: timings)
     }
 

@@ -11,6 +11,39 @@ public enum EvaluationReport {
         { String(format: "%.\(digits)f", $0.mean) }
     }
 
+    /// A byte count in binary units: `512 B`, `96.0 KiB`, `12.5 MiB`, `1.25 GiB`.
+    static func bytes(_ value: Double) -> String {
+        if value < 1024 { return String(format: "%.0f B", value) }
+        if value < 1024 * 1024 { return String(format: "%.1f KiB", value / 1024) }
+        if value < 1024 * 1024 * 1024 { return String(format: "%.1f MiB", value / 1_048_576) }
+        return String(format: "%.2f GiB", value / 1_073_741_824)
+    }
+
+    /// Time and memory per policy and budget: the mean seconds and the mean peak KV bytes of a
+    /// case, each budgeted cell with its ratio to the full cache (`0.51×`). Failed cases are
+    /// left out. `policy` names the rows (the perplexity report renames one).
+    public static func costTables<R: EvaluationResult>(
+        _ results: [R], seconds label: String, policy: (R) -> String = \.policy
+    ) -> String {
+        let ran = results.filter { $0.error == nil }
+        func summary(_ value: (R) -> Double) -> GridSummary {
+            GridSummary(
+                ran.map { .init(policy: policy($0), budget: $0.fraction, stride: $0.stride, value: value($0)) })
+        }
+        func format(_ full: GridSummary.Cell?, _ unit: @escaping (Double) -> String) -> (GridSummary.Cell) -> String {
+            { cell in
+                guard let full, full != cell, full.mean > 0 else { return unit(cell.mean) }
+                return unit(cell.mean) + String(format: " (%.2f×)", cell.mean / full.mean)
+            }
+        }
+        let time = summary(\.seconds)
+        let memory = summary { Double($0.kvBytes) }
+        return "\(label) per case, mean (× the full cache):\n\n"
+            + time.markdown(format: format(time.full) { String(format: "%.3f s", $0) })
+            + "\nPeak KV cache (keys and values) per case, mean (× the full cache):\n\n"
+            + memory.markdown(format: format(memory.full, bytes))
+    }
+
     static func header(_ title: String, commandLine: String?, facts: [(String, String)]) -> String {
         var out = "# \(title)\n\n"
         if let commandLine { out += "```\n\(commandLine)\n```\n\n" }
@@ -22,7 +55,11 @@ public enum EvaluationReport {
 
     public static func passkeySummary(_ results: [PasskeyResult]) -> GridSummary {
         GridSummary(
-            results.map { .init(policy: $0.policy, budget: $0.fraction, stride: $0.stride, value: $0.correct ? 1 : 0) })
+            results.map {
+                .init(
+                    policy: $0.policy, budget: $0.fraction, stride: $0.stride, value: $0.correct ? 1 : 0,
+                    kvType: $0.kvType)
+            })
     }
 
     /// The accuracy table (policy × budget).
@@ -51,6 +88,7 @@ public enum EvaluationReport {
                 ("score", "the answer contains the key's digits (greedy decoding)"),
             ])
         md += "## Accuracy\n\n" + passkeyTable(results) + "\n"
+        md += "## Time and KV memory\n\n" + costTables(results, seconds: "Model seconds (prefill + decode)") + "\n"
         if lengths.count > 1 {
             md += "## Accuracy by prompt length\n\n"
             for length in lengths {
@@ -81,7 +119,9 @@ public enum EvaluationReport {
         func summary(_ value: (FidelityResult) -> Double?) -> GridSummary {
             GridSummary(
                 results.compactMap { r in
-                    value(r).map { .init(policy: r.policy, budget: r.fraction, stride: r.stride, value: $0) }
+                    value(r).map {
+                        .init(policy: r.policy, budget: r.fraction, stride: r.stride, value: $0, kvType: r.kvType)
+                    }
                 })
         }
         var md = "ROUGE-L F1 against the full-cache output:\n\n" + summary(\.rougeLVsFull).markdown(format: fixed(3))
@@ -112,6 +152,7 @@ public enum EvaluationReport {
                 ("decoding", "greedy; the prompt is compressed (encoding mode), generated tokens are kept"),
             ])
         md += "## Summary\n\n" + fidelityTables(results)
+        md += "\n## Time and KV memory\n\n" + costTables(results, seconds: "Model seconds (prefill + decode)")
         let failures = results.filter { $0.error != nil }
         if !failures.isEmpty {
             md +=
@@ -120,7 +161,9 @@ public enum EvaluationReport {
         }
         let rouge = GridSummary(
             results.compactMap { r in
-                r.rougeLVsFull.map { .init(policy: r.policy, budget: r.fraction, stride: r.stride, value: $0) }
+                r.rougeLVsFull.map {
+                    .init(policy: r.policy, budget: r.fraction, stride: r.stride, value: $0, kvType: r.kvType)
+                }
             })
         let chart = rouge.chart(
             title: "Fidelity to the full cache vs KV budget", yLabel: "ROUGE-L F1 vs full-cache output", yRange: 0...1)
@@ -137,10 +180,13 @@ public enum EvaluationReport {
     {
         GridSummary(
             report.results.map {
-                .init(
-                    policy: $0.policy == "full" && $0.fraction < 1 ? matchedFullName : $0.policy, budget: $0.fraction,
-                    stride: $0.stride, value: value($0))
+                .init(policy: rowName($0), budget: $0.fraction, stride: $0.stride, value: value($0), kvType: $0.kvType)
             })
+    }
+
+    /// The policy, or `matchedFullName` for the full cache scored on a budgeted run's tokens.
+    static func rowName(_ row: PerplexityRow) -> String {
+        row.policy == "full" && row.fraction < 1 ? matchedFullName : row.policy
     }
 
     public static func perplexityTable(_ report: PerplexityReport) -> String {
@@ -168,6 +214,9 @@ public enum EvaluationReport {
         md +=
             "\n## Kept tokens (entries per layer and head at the end)\n\n"
             + perplexitySummary(report) { Double($0.keptTokens) }.markdown(format: fixed(0))
+        md +=
+            "\n## Time and KV memory\n\n"
+            + costTables(report.results, seconds: "Seconds", policy: { rowName($0) })
         let chart = perplexitySummary(report).chart(
             title: "Perplexity vs KV budget", yLabel: "perplexity (same scored tokens)", includeFull: false,
             baselines: [matchedFullName])

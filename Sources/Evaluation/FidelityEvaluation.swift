@@ -27,6 +27,7 @@ public struct FidelityResult: Sendable, Encodable, Equatable, EvaluationResult {
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
+        case kvType = "kv_type"
         case id, policy, budget, stride, output, error, seconds
         case kvBytes = "kv_bytes"
         case promptTokens = "prompt_tokens"
@@ -45,6 +46,7 @@ public struct FidelityResult: Sendable, Encodable, Equatable, EvaluationResult {
         try c.encode(policy, forKey: .policy)
         try c.encode(fraction, forKey: .budget)
         try c.encode(stride, forKey: .stride)
+        try c.encode(kvType, forKey: .kvType)
         try c.encode(promptTokens, forKey: .promptTokens)
         try c.encode(keptTokens, forKey: .keptTokens)
         try c.encode(generatedTokens, forKey: .generatedTokens)

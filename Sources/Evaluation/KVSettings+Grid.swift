@@ -5,9 +5,12 @@ extension KVSettings {
     /// The settings an evaluation compares: the full cache once (at the first stride), then every
     /// other policy × budget × stride below 1, in the order given — each in encoding mode (only the
     /// prompt is compressed, EASYKV-SPEC §4). Budgets are fractions of the prompt in (0, 1].
-    public static func evaluationGrid(policies: [PolicyName], budgets: [Double], strides: [Int], seed: UInt64 = 0)
-        throws(EvaluationError) -> [KVSettings]
-    {
+    /// With several KV storage types (`kvTypes`, keys and values), the whole grid once per type,
+    /// each with its own full cache.
+    public static func evaluationGrid(
+        policies: [PolicyName], budgets: [Double], strides: [Int], seed: UInt64 = 0,
+        kvTypes: [(keys: KVFormat, values: KVFormat)] = [(.f32, .f32)]
+    ) throws(EvaluationError) -> [KVSettings] {
         guard let first = strides.first else {
             throw EvaluationError.invalidSetting("--strides: give at least one stride")
         }
@@ -25,21 +28,32 @@ extension KVSettings {
                 "--policies: \(bad.rawValue) evicts generated tokens only (decoding mode); evaluations compress the prompt"
             )
         }
-        var out = [KVSettings.full(stride: first, seed: seed)]
-        for policy in policies where policy != .full {
-            for budget in budgets where budget < 1 {
-                for stride in strides {
-                    out.append(.encoding(policy: policy, budget: .fraction(budget), stride: stride, seed: seed))
+        guard !kvTypes.isEmpty else { throw EvaluationError.invalidSetting("--kv-types: give at least one type") }
+        var out: [KVSettings] = []
+        for types in kvTypes {
+            var grid = [KVSettings.full(stride: first, seed: seed)]
+            for policy in policies where policy != .full {
+                for budget in budgets where budget < 1 {
+                    for stride in strides {
+                        grid.append(.encoding(policy: policy, budget: .fraction(budget), stride: stride, seed: seed))
+                    }
                 }
+            }
+            for var kv in grid {
+                kv.keyFormat = types.keys
+                kv.valueFormat = types.values
+                do { try kv.validate() } catch { throw EvaluationError.invalidSetting("--kv-types: \(error.reason)") }
+                out.append(kv)
             }
         }
         return out
     }
 
-    /// The same from comma-separated lists (`full,recency,roco`, `0.5,0.25`, `64,128`).
-    public static func evaluationGrid(policies: String, budgets: String, strides: String, seed: UInt64 = 0)
-        throws(EvaluationError) -> [KVSettings]
-    {
+    /// The same from comma-separated lists (`full,recency,roco`, `0.5,0.25`, `64,128`, and KV
+    /// types `f32,q8_0,q8_0/q4_0`: one type for keys and values, or keys/values).
+    public static func evaluationGrid(
+        policies: String, budgets: String, strides: String, seed: UInt64 = 0, kvTypes: String = "f32"
+    ) throws(EvaluationError) -> [KVSettings] {
         var names: [PolicyName] = []
         for name in split(policies) {
             do { names.append(try PolicyName.named(name)) } catch {
@@ -60,7 +74,21 @@ extension KVSettings {
             }
             strideValues.append(value)
         }
-        return try evaluationGrid(policies: names, budgets: fractions, strides: strideValues, seed: seed)
+        var types: [(keys: KVFormat, values: KVFormat)] = []
+        for text in split(kvTypes) {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count <= 2 else {
+                throw EvaluationError.invalidSetting("--kv-types: '\(text)' is not a type or keys/values")
+            }
+            do {
+                let keys = try KVFormat.named(parts[0], for: .keyType)
+                types.append((keys, parts.count == 2 ? try KVFormat.named(parts[1], for: .valueType) : keys))
+            } catch {
+                throw EvaluationError.invalidSetting("--kv-types: \(error.reason)")
+            }
+        }
+        return try evaluationGrid(
+            policies: names, budgets: fractions, strides: strideValues, seed: seed, kvTypes: types)
     }
 
     static func split(_ list: String) -> [String] {
@@ -70,6 +98,11 @@ extension KVSettings {
     /// The policy column of evaluation results: `full` for the full cache (and for the `full`
     /// policy under a budget's stride plan, which perplexity reports beside the budgeted runs).
     public var policyLabel: String { mode == .full || policy == .full ? PolicyName.full.rawValue : policy.rawValue }
+
+    /// The policy column with the storage type when it is not fp32: `roco`, `roco [q8_0]`.
+    public var policyAndTypeLabel: String {
+        keyFormat == .f32 && valueFormat == .f32 ? policyLabel : "\(policyLabel) [\(formatLabel)]"
+    }
 
     /// The fraction of the prompt the budget keeps: the x axis of evaluation charts (1 for the
     /// full cache).

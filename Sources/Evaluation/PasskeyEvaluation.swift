@@ -23,6 +23,7 @@ public struct PasskeyResult: Sendable, Encodable, Equatable, EvaluationResult {
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
+        case kvType = "kv_type"
         case id, length, depth, key, policy, budget, stride, answer, correct, error, seconds
         case promptTokens = "prompt_tokens"
         case keptTokens = "kept_tokens"
@@ -40,6 +41,7 @@ public struct PasskeyResult: Sendable, Encodable, Equatable, EvaluationResult {
         try c.encode(policy, forKey: .policy)
         try c.encode(fraction, forKey: .budget)
         try c.encode(stride, forKey: .stride)
+        try c.encode(kvType, forKey: .kvType)
         try c.encode(keptTokens, forKey: .keptTokens)
         try c.encode(answer, forKey: .answer)
         try c.encode(correct, forKey: .correct)

@@ -17,6 +17,7 @@ public struct PerplexityRow: Sendable, Encodable, Equatable, EvaluationResult {
     public var kvBytes: Int
 
     enum CodingKeys: String, CodingKey {
+        case kvType = "kv_type"
         case policy, budget, stride, ppl, seconds
         case keptTokens = "kept_tokens"
         case scoredTokens = "scored_tokens"
@@ -29,6 +30,7 @@ public struct PerplexityRow: Sendable, Encodable, Equatable, EvaluationResult {
         try c.encode(policy, forKey: .policy)
         try c.encode(fraction, forKey: .budget)
         try c.encode(stride, forKey: .stride)
+        try c.encode(kvType, forKey: .kvType)
         try c.encode(ppl, forKey: .ppl)
         try c.encode(keptTokens, forKey: .keptTokens)
         try c.encode(scoredTokens, forKey: .scoredTokens)
@@ -85,8 +87,10 @@ public struct PerplexityEvaluation {
             out.append(kv)
             if kv.mode == .full {
                 var seen = Set<KVSettings>()
-                for b in grid where b.mode != .full {
-                    let matched = KVSettings.encoding(policy: .full, budget: b.budget, stride: b.stride, seed: b.seed)
+                for b in grid where b.mode != .full && b.formatLabel == kv.formatLabel {
+                    var matched = KVSettings.encoding(policy: .full, budget: b.budget, stride: b.stride, seed: b.seed)
+                    matched.keyFormat = b.keyFormat
+                    matched.valueFormat = b.valueFormat
                     if seen.insert(matched).inserted { out.append(matched) }
                 }
             }

@@ -16,8 +16,14 @@ public enum GGUFKeys {
     public static func keyLength(_ arch: String) -> String { "\(arch).attention.key_length" }
     public static func valueLength(_ arch: String) -> String { "\(arch).attention.value_length" }
     public static func slidingWindow(_ arch: String) -> String { "\(arch).attention.sliding_window" }
+    /// Gemma 2's period of sliding-window layers (llama.cpp `LLM_KV_ATTENTION_SLIDING_WINDOW_PATTERN`).
+    public static func slidingWindowPattern(_ arch: String) -> String { "\(arch).attention.sliding_window_pattern" }
+    public static func attentionLogitSoftcapping(_ arch: String) -> String { "\(arch).attn_logit_softcapping" }
+    public static func finalLogitSoftcapping(_ arch: String) -> String { "\(arch).final_logit_softcapping" }
     public static func ropeDimensionCount(_ arch: String) -> String { "\(arch).rope.dimension_count" }
     public static func ropeFreqBase(_ arch: String) -> String { "\(arch).rope.freq_base" }
+    /// The rope base of sliding-window layers, where it differs (llama.cpp `LLM_KV_ROPE_FREQ_BASE_SWA`).
+    public static func ropeFreqBaseSWA(_ arch: String) -> String { "\(arch).rope.freq_base_swa" }
     public static func ropeScalingType(_ arch: String) -> String { "\(arch).rope.scaling.type" }
     public static func ropeScalingFactor(_ arch: String) -> String { "\(arch).rope.scaling.factor" }
     public static func ropeScalingOriginalContext(_ arch: String) -> String {

@@ -15,8 +15,12 @@ public final class AttentionScratch: @unchecked Sendable {
     var queriesCapacity: Int
     var output: UnsafeMutablePointer<Float>
     var outputCapacity: Int
+    /// Keys decoded from quantized storage or rotated for streaming positions (`rows · headDim`).
     var rotatedKeys: UnsafeMutablePointer<Float>
     var rotatedCapacity: Int
+    /// Values decoded from quantized storage (`rows · headDim`).
+    var decodedValues: UnsafeMutablePointer<Float>
+    var decodedValuesCapacity: Int
     /// A block's column sums and sums of squares (2 · cacheLength), before they join the total.
     var blockStatistics: UnsafeMutablePointer<Float>
     var blockStatisticsCapacity: Int
@@ -28,6 +32,8 @@ public final class AttentionScratch: @unchecked Sendable {
         queriesCapacity = 0
         outputCapacity = 0
         rotatedCapacity = 0
+        decodedValuesCapacity = 0
+        decodedValues = .allocate(capacity: 1)
         scores = .allocate(capacity: 1)
         queries = .allocate(capacity: 1)
         output = .allocate(capacity: 1)
@@ -39,12 +45,14 @@ public final class AttentionScratch: @unchecked Sendable {
         queries.deallocate()
         output.deallocate()
         rotatedKeys.deallocate()
+        decodedValues.deallocate()
         blockStatistics.deallocate()
     }
 
     /// Bytes currently held.
     public var bytes: Int {
-        (scoresCapacity + queriesCapacity + outputCapacity + rotatedCapacity + blockStatisticsCapacity) * 4
+        (scoresCapacity + queriesCapacity + outputCapacity + rotatedCapacity + decodedValuesCapacity
+            + blockStatisticsCapacity) * 4
     }
 
     static func ensure(_ p: inout UnsafeMutablePointer<Float>, _ capacity: inout Int, _ needed: Int) {
@@ -134,6 +142,8 @@ public enum CacheAttention {
         public var scale: Float
         /// Mistral's window: a query at position p sees keys at positions > p − window.
         public var slidingWindow: Int?
+        /// Gemma 2: scaled scores become `softCap·tanh(s/softCap)` before the mask.
+        public var softCap: Float?
         /// Whether to leave eviction statistics (column sums, squares, last row).
         public var collectStatistics: Bool
         /// In streaming mode, rotates cached keys by slot index.
@@ -145,8 +155,8 @@ public enum CacheAttention {
         public init(
             cache: KVCache, layer: Int, queries: UnsafePointer<Float>, queryStride: Int, queryCount: Int,
             queryPositions: UnsafePointer<Int32>, headCount: Int, scale: Float, slidingWindow: Int? = nil,
-            collectStatistics: Bool = false, rope: Rope? = nil, output: UnsafeMutablePointer<Float>,
-            outputStride: Int
+            softCap: Float? = nil, collectStatistics: Bool = false, rope: Rope? = nil,
+            output: UnsafeMutablePointer<Float>, outputStride: Int
         ) {
             self.cache = cache
             self.layer = layer
@@ -157,6 +167,7 @@ public enum CacheAttention {
             self.headCount = headCount
             self.scale = scale
             self.slidingWindow = slidingWindow
+            self.softCap = softCap
             self.collectStatistics = collectStatistics
             self.rope = rope
             self.output = output
@@ -204,19 +215,15 @@ public enum CacheAttention {
         AttentionScratch.ensure(&scratch.scores, &scratch.scoresCapacity, block * rep * n)
         AttentionScratch.ensure(&scratch.queries, &scratch.queriesCapacity, block * rep * d)
         AttentionScratch.ensure(&scratch.output, &scratch.outputCapacity, block * rep * d)
-        if cache.streamingPositions { AttentionScratch.ensure(&scratch.rotatedKeys, &scratch.rotatedCapacity, n * d) }
         let invRep = 1 / Float(rep)
 
         do {
-            var keys = UnsafePointer(cache.keyPointer(layer: layer, head: kvh))
-            let values = UnsafePointer(cache.valuePointer(layer: layer, head: kvh))
+            let range = queryRange ?? 0..<q
+            precondition(range.lowerBound >= 0 && range.upperBound <= q && range.lowerBound % blockQueries == 0)
+            // The rows the range's last query sees, as fp32 (decoded and rotated when needed).
+            let keys = keyRows(p, kvHead: kvh, rows: nOld + range.upperBound, scratch: scratch)
+            let values = valueRows(p, kvHead: kvh, rows: nOld + range.upperBound, scratch: scratch)
             let keyPositions = cache.positionPointer(layer: layer, head: kvh)
-            if cache.streamingPositions, let rope = p.rope {
-                // StreamingLLM: cached keys are unrotated; rotate by slot index (spec §2.3).
-                scratch.rotatedKeys.update(from: keys, count: n * d)
-                for j in 0..<n { rope.apply(scratch.rotatedKeys + j * d, heads: 1, headDim: d, position: j) }
-                keys = UnsafePointer(scratch.rotatedKeys)
-            }
             let base = cache.slotBase(layer: layer, head: kvh)
             let target =
                 statistics
@@ -233,8 +240,6 @@ public enum CacheAttention {
                 last.update(repeating: 0, count: n)
             }
 
-            let range = queryRange ?? 0..<q
-            precondition(range.lowerBound >= 0 && range.upperBound <= q && range.lowerBound % blockQueries == 0)
             if collectStatistics && range.count > block {
                 AttentionScratch.ensure(&scratch.blockStatistics, &scratch.blockStatisticsCapacity, 2 * n)
             }
@@ -274,6 +279,14 @@ public enum CacheAttention {
                 }
                 for i in 0..<qb {
                     let visible = nOld + q0 + i + 1
+                    if let cap = p.softCap {
+                        // llama.cpp `build_attn_mha` (`attn_soft_cap`), transformers
+                        // `eager_attention_forward`: on the scaled scores, before the mask.
+                        for r in 0..<rep {
+                            let row = scores + (i * rep + r) * limit
+                            for j in 0..<visible { row[j] = cap * tanhf(row[j] / cap) }
+                        }
+                    }
                     if let window = p.slidingWindow {
                         // HF Mistral: a query at position p sees keys at positions > p − window.
                         // Positions are per head and need not be monotonic after eviction, so

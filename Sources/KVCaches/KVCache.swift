@@ -15,10 +15,17 @@ public final class KVCache: @unchecked Sendable {
     /// their true position and gaps stay after eviction (§2.1).
     public let streamingPositions: Bool
 
-    public init(layerCount: Int, kvHeadCount: Int, headDim: Int, capacity: Int, streamingPositions: Bool = false) {
+    /// A cache storing keys as `keyFormat` and values as `valueFormat` (a quantized format needs
+    /// `headDim` to be a multiple of its block: `KVSettings.validate(headDim:)` says so first).
+    public init(
+        layerCount: Int, kvHeadCount: Int, headDim: Int, capacity: Int, streamingPositions: Bool = false,
+        keyFormat: KVFormat = .f32, valueFormat: KVFormat = .f32
+    ) {
         precondition(layerCount > 0 && kvHeadCount > 0 && headDim > 0 && capacity > 0)
         cells = KVCells(layerCount: layerCount, kvHeadCount: kvHeadCount, capacity: capacity)
-        storage = KVStorage(layerCount: layerCount, kvHeadCount: kvHeadCount, headDim: headDim, capacity: capacity)
+        storage = KVStorage(
+            layerCount: layerCount, kvHeadCount: kvHeadCount, headDim: headDim, capacity: capacity,
+            keyFormat: keyFormat, valueFormat: valueFormat)
         self.streamingPositions = streamingPositions
     }
 
@@ -33,8 +40,11 @@ public final class KVCache: @unchecked Sendable {
     public var stepStatistics: AttentionStatistics { cells.stepStatistics }
     public var runningStatistics: RunningStatistics { cells.runningStatistics }
 
-    /// Bytes of key and value storage actually in use, summed over layers and heads.
-    public var bytesInUse: Int { cells.counts.reduce(0, +) * kvHeadCount * headDim * 2 * MemoryLayout<Float>.size }
+    /// Bytes of key and value storage actually in use (in their stored format), summed over
+    /// layers and heads.
+    public var bytesInUse: Int {
+        cells.counts.reduce(0, +) * kvHeadCount * (storage.keyRowBytes + storage.valueRowBytes)
+    }
 
     /// Bytes allocated for keys, values, positions and statistics: the whole plan.
     public var bytesAllocated: Int { storage.bytes + cells.bytes }
@@ -44,6 +54,7 @@ public final class KVCache: @unchecked Sendable {
 
     @inline(__always) public func slotBase(layer: Int, head: Int) -> Int { cells.slotBase(layer: layer, head: head) }
 
+    /// fp32 keys in place (fp32 storage only; otherwise `storage.write`/`readKeys`).
     @inline(__always) public func keyPointer(layer: Int, head: Int) -> UnsafeMutablePointer<Float> {
         storage.keyPointer(layer: layer, head: head)
     }

@@ -9,7 +9,7 @@ public enum KVCacheError: Error, CustomStringConvertible, Sendable, Equatable {
 
     /// The setting an `invalidSetting` names, with its flag and pipeline key.
     public enum Setting: String, Sendable, Equatable {
-        case mode, budget, stride, policy, sink, recentRatio, keepAttention
+        case mode, budget, stride, policy, sink, recentRatio, keepAttention, keyType, valueType
 
         /// The command-line flag.
         public var flag: String {
@@ -17,6 +17,8 @@ public enum KVCacheError: Error, CustomStringConvertible, Sendable, Equatable {
             case .mode: return "--kv-mode"
             case .recentRatio: return "--recent-ratio"
             case .keepAttention: return "--keep-attention"
+            case .keyType: return "--kv-type"
+            case .valueType: return "--kv-value-type"
             default: return "--" + rawValue
             }
         }
@@ -26,6 +28,8 @@ public enum KVCacheError: Error, CustomStringConvertible, Sendable, Equatable {
             switch self {
             case .recentRatio: return "recent_ratio"
             case .keepAttention: return "keep_attention"
+            case .keyType: return "key_type"
+            case .valueType: return "value_type"
             default: return rawValue
             }
         }

@@ -22,11 +22,16 @@ public struct KVSettings: Sendable, Hashable, Codable {
     public var streamingPositions: Bool
     /// Seed for the `random` policy.
     public var seed: UInt64
+    /// How keys are stored: fp32 or q8_0 (issue 15). Any policy and mode runs in any format.
+    public var keyFormat: KVFormat
+    /// How values are stored: fp32, q8_0, q4_0 or q4_1.
+    public var valueFormat: KVFormat
 
     public init(
         mode: KVMode = .full, budget: Budget = .fraction(1), stride: Int = 512, policy: PolicyName = .roco,
         sink: Int = 4, recentRatio: Double = 0.1, decodingRecentRatio: Double = 0.3, protectedNewest: Int = 10,
-        keepAttention: Bool = false, streamingPositions: Bool = false, seed: UInt64 = 0
+        keepAttention: Bool = false, streamingPositions: Bool = false, seed: UInt64 = 0, keyFormat: KVFormat = .f32,
+        valueFormat: KVFormat = .f32
     ) {
         self.mode = mode
         self.budget = budget
@@ -39,6 +44,8 @@ public struct KVSettings: Sendable, Hashable, Codable {
         self.keepAttention = keepAttention
         self.streamingPositions = streamingPositions
         self.seed = seed
+        self.keyFormat = keyFormat
+        self.valueFormat = valueFormat
     }
 
     /// The full cache, prefilled in chunks of `stride`.
@@ -61,8 +68,11 @@ public struct KVSettings: Sendable, Hashable, Codable {
         }
     }
 
-    /// `full`, or `roco@0.5/s64`.
-    public var label: String { isFull ? "full" : "\(policy.rawValue)@\(budget)/s\(stride)" }
+    /// `full`, or `roco@0.5/s64`; with quantized storage `full/q8_0`, `roco@0.5/s64/q8_0`.
+    public var label: String {
+        let base = isFull ? "full" : "\(policy.rawValue)@\(budget)/s\(stride)"
+        return keyFormat == .f32 && valueFormat == .f32 ? base : "\(base)/\(formatLabel)"
+    }
 
     /// The most tokens any budget may name: beyond the model's context it means nothing, and a
     /// cache planned for it would be an absurd allocation (issue 16 §3).
@@ -112,6 +122,29 @@ public struct KVSettings: Sendable, Hashable, Codable {
         if keepAttention && mode == .decoding {
             throw .invalidSetting(.keepAttention, "applies to encoding-type modes only")
         }
+        guard KVFormat.keyFormats.contains(keyFormat) else {
+            throw .invalidSetting(
+                .keyType,
+                "keys may be stored as \(KVFormat.keyFormats.map(\.rawValue).joined(separator: " or ")), not \(keyFormat) (4-bit types are for values: --kv-value-type)"
+            )
+        }
+    }
+
+    /// Checks the storage formats against a model's head dimension: quantized rows are blocks of
+    /// 32 along it (64 and 128, Llama's and Mistral's, are; SmolLM2's 64 too).
+    public func validate(headDim: Int) throws(KVCacheError) {
+        for (setting, format) in [(KVCacheError.Setting.keyType, keyFormat), (.valueType, valueFormat)]
+        where headDim % format.blockSize != 0 {
+            throw .invalidSetting(
+                setting,
+                "\(format) stores blocks of \(format.blockSize) along the head dimension; this model's head dimension \(headDim) is not a multiple of \(format.blockSize) (use f32)"
+            )
+        }
+    }
+
+    /// The storage formats in one word: `f32`, `q8_0`, or keys/values when they differ (`q8_0/q4_0`).
+    public var formatLabel: String {
+        keyFormat == valueFormat ? keyFormat.rawValue : "\(keyFormat.rawValue)/\(valueFormat.rawValue)"
     }
 }
 

@@ -62,6 +62,29 @@ public struct QuantizedActivations: Sendable {
                 }
             }
         }
+        markNonFiniteBlocks(x)
+    }
+
+    /// Gives every block that holds a NaN or an infinity the scale NaN, so every product it
+    /// enters is NaN and the logits say the model is broken (issue 16 item 9). Without this a
+    /// NaN could vanish: the portable set's `fmaxf` skips NaN, so a block of NaNs gets the scale
+    /// 0 and contributes nothing, while the x86 sets' `max_ps` happen to keep it; now every set
+    /// gives the same answer. One pass over the rows first: `x · 0` is 0 for a finite `x` and NaN
+    /// otherwise, so the blocks are looked at only when something is wrong.
+    private mutating func markNonFiniteBlocks(_ x: UnsafePointer<Float>) {
+        let count = rows * columns
+        let raw = UnsafeRawPointer(x)
+        var probe = SIMD16<Float>()
+        var i = 0
+        while i < count {  // `columns` is a multiple of 32
+            probe += raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self) * 0
+            i += 16
+        }
+        guard probe.sum() != 0 else { return }  // false only for NaN
+        for block in 0..<(rows * blocksPerRow) where !(0..<Self.blockSize).allSatisfy({ x[32 * block + $0].isFinite }) {
+            scales[block] = .nan
+            scaledSums[block] = .nan
+        }
     }
 
     /// `‖x − x̂‖₂` of row `row`, where `x` is the row these quants were made from and `x̂` its

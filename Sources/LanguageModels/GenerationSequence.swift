@@ -113,8 +113,8 @@ public final class GenerationSequence: @unchecked Sendable {
         } catch {
             throw ModelError.kvPlan(error)
         }
+        cache = try model.makeCache(for: plan)
         controller = BudgetController(plan: plan)
-        cache = model.makeCache(capacity: plan.capacity, streamingPositions: kv.streamingPositions)
         controller.prepare(cache)
         promptSteps = plan.promptSteps
         sampler = Sampler(generation.sampling)

@@ -36,8 +36,9 @@ public struct SequenceStep {
 public protocol LanguageModel: AnyObject, Sendable {
     var configuration: ModelConfiguration { get }
 
-    /// A cache for one sequence with room for `capacity` entries per (layer, KV head).
-    func makeCache(capacity: Int, streamingPositions: Bool) -> KVCache
+    /// A cache for one sequence with room for `capacity` entries per (layer, KV head), storing
+    /// keys and values in the given formats (checked against the model by `makeCache(for:)`).
+    func makeCache(capacity: Int, streamingPositions: Bool, keyFormat: KVFormat, valueFormat: KVFormat) -> KVCache
 
     /// Runs one forward step for a batch of sequences and returns, per sequence, the logits it
     /// asked for (empty, `vocab`, or `tokens × vocab` floats).
@@ -51,12 +52,29 @@ public protocol LanguageModel: AnyObject, Sendable {
 extension LanguageModel {
     public func makeCache(capacity: Int) -> KVCache { makeCache(capacity: capacity, streamingPositions: false) }
 
-    /// A cache shaped for this model.
+    /// An fp32 cache shaped for this model.
     public func makeCache(capacity: Int, streamingPositions: Bool) -> KVCache {
+        makeCache(capacity: capacity, streamingPositions: streamingPositions, keyFormat: .f32, valueFormat: .f32)
+    }
+
+    /// A cache shaped for this model.
+    public func makeCache(
+        capacity: Int, streamingPositions: Bool, keyFormat: KVFormat, valueFormat: KVFormat
+    ) -> KVCache {
         let c = configuration
         return KVCache(
             layerCount: c.layerCount, kvHeadCount: c.kvHeadCount, headDim: c.headDim, capacity: capacity,
-            streamingPositions: streamingPositions)
+            streamingPositions: streamingPositions, keyFormat: keyFormat, valueFormat: valueFormat)
+    }
+
+    /// The cache `plan` lays out, in its settings' storage formats; an error naming the flag when
+    /// this model's head dimension cannot hold them (quantized rows are blocks of 32 along it).
+    public func makeCache(for plan: KVPlan) throws(ModelError) -> KVCache {
+        let kv = plan.settings
+        do { try kv.validate(headDim: configuration.headDim) } catch { throw ModelError.kvPlan(error) }
+        return makeCache(
+            capacity: plan.capacity, streamingPositions: kv.streamingPositions, keyFormat: kv.keyFormat,
+            valueFormat: kv.valueFormat)
     }
 
     /// Checks a step before it runs: token ids in the vocabulary, one position per token, room in the cache.

@@ -3,7 +3,10 @@ import GGUF
 import KVCaches
 import Kernels
 
-/// A Llama-family transformer (Llama, Llama 2, Mistral, SmolLM2) running on the CPU.
+/// A decoder-only transformer of the Llama family and its relatives (Llama, Mistral, SmolLM2,
+/// Qwen2, Phi-3, Gemma, Gemma 2) running on the CPU. What differs between the families is read
+/// once at load into `configuration.architecture` and the optional parts of `weights`; the layer
+/// loop only asks whether a layer has a bias or a post-norm.
 ///
 /// The model owns its weights, not the caches: each sequence brings its own `KVCache`
 /// (mlx-swift-lm's shape). One `forward` call runs a batch of sequences: their new tokens are
@@ -17,7 +20,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
 
     public let configuration: ModelConfiguration
     public let file: GGUFFile
-    public let weights: LlamaWeights
+    public let weights: ModelWeights
     public let rope: Rope
     private let workspace = Workspace()
     /// Forward steps whose sequences each bring at most this many tokens use the quantized
@@ -42,18 +45,19 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         configuration = c
         self.file = file
         Parallel.ensureConfigured()
-        weights = try LlamaWeights(
+        weights = try ModelWeights(
             file: file, configuration: c, exact: options.exact, denseLimit: options.denseWeightLimit)
+        let style = c.architecture.ropeStyle
         switch c.ropeScaling {
         case .none:
-            rope = Rope(dimensionCount: c.ropeDimensionCount, base: c.ropeBase)
+            rope = Rope(dimensionCount: c.ropeDimensionCount, base: c.ropeBase, style: style)
         case .linear(let factor):
-            rope = Rope(dimensionCount: c.ropeDimensionCount, base: c.ropeBase, positionScale: 1 / factor)
+            rope = Rope(dimensionCount: c.ropeDimensionCount, base: c.ropeBase, positionScale: 1 / factor, style: style)
         case .dynamicNTK(let factor, let original):
             let base = Rope.ntkBase(
                 base: c.ropeBase, factor: factor, length: options.ntkLength ?? original, maxPositions: original,
                 dimensionCount: c.ropeDimensionCount)
-            rope = Rope(dimensionCount: c.ropeDimensionCount, base: base)
+            rope = Rope(dimensionCount: c.ropeDimensionCount, base: base, style: style)
         }
     }
 
@@ -81,17 +85,50 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         for (l, layer) in weights.layers.enumerated() {
             RMSNorm.apply(x, weight: layer.attentionNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
             layer.qkv.apply(xn, rows: total, into: ws.qkv, accumulate: false, quantized: quantized, scratch: ws.scratch)
+            if let bias = layer.qkvBias { addBias(bias, to: ws.qkv, rows: total) }
             AttentionScheduler.run(storeKeysAndValues(steps, layer: l), workspace: ws)
-            layer.attentionOutput.apply(
-                ws.attention, rows: total, into: x, accumulate: true, quantized: quantized, scratch: ws.scratch)
+            addToResidual(
+                layer.attentionOutput, of: ws.attention, postNorm: layer.postAttentionNorm, rows: total,
+                quantized: quantized)
             RMSNorm.apply(x, weight: layer.feedForwardNorm, rows: total, width: h, epsilon: c.rmsEpsilon, into: xn)
             layer.gateUp.apply(
                 xn, rows: total, into: ws.gateUp, accumulate: false, quantized: quantized, scratch: ws.scratch)
-            SwiGLU.apply(fused: ws.gateUp, rows: total, width: c.feedForwardSize, into: ws.feedForward)
-            layer.down.apply(
-                ws.feedForward, rows: total, into: x, accumulate: true, quantized: quantized, scratch: ws.scratch)
+            c.architecture.activation.apply(
+                fused: ws.gateUp, rows: total, width: c.feedForwardSize, into: ws.feedForward)
+            addToResidual(
+                layer.down, of: ws.feedForward, postNorm: layer.postFeedForwardNorm, rows: total, quantized: quantized)
         }
         return logits(steps, quantized: quantized)
+    }
+
+    /// `x += W·input`, or with a post-norm (Gemma 2) `x += RMSNorm(W·input)`, through `normed`,
+    /// which the next norm overwrites anyway.
+    private func addToResidual(
+        _ projection: Projection, of input: UnsafeMutablePointer<Float>, postNorm: [Float]?, rows: Int, quantized: Bool
+    ) {
+        let ws = workspace
+        guard let postNorm else {
+            projection.apply(
+                input, rows: rows, into: ws.hidden, accumulate: true, quantized: quantized, scratch: ws.scratch)
+            return
+        }
+        let h = configuration.hiddenSize
+        projection.apply(
+            input, rows: rows, into: ws.normed, accumulate: false, quantized: quantized, scratch: ws.scratch)
+        RMSNorm.apply(
+            ws.normed, weight: postNorm, rows: rows, width: h, epsilon: configuration.rmsEpsilon, into: ws.normed)
+        for i in 0..<(rows * h) { ws.hidden[i] += ws.normed[i] }
+    }
+
+    /// Qwen2's Q/K/V biases, added to every row of the fused product before RoPE.
+    private func addBias(_ bias: [Float], to y: UnsafeMutablePointer<Float>, rows: Int) {
+        let width = bias.count
+        bias.withUnsafeBufferPointer { b in
+            for r in 0..<rows {
+                let row = y + r * width
+                for j in 0..<width { row[j] += b[j] }
+            }
+        }
     }
 
     /// Token embeddings (one dequantized row per token) into `x`, and each token's rope table:
@@ -102,12 +139,14 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         let embedding = weights.tokenEmbedding
         let embeddingData = file.data(for: embedding).baseAddress!
         let dims = rope.dimensionCount
+        let scale = configuration.embeddingScale
         var row = 0
         for step in steps {
             let base = step.cache.counts[0]
             for (i, token) in step.tokens.enumerated() {
                 try! WeightFormats.dequantize(  // type checked at load, id checked in forward()
                     embedding.type, from: embeddingData + token * embedding.rowBytes, count: h, into: x + row * h)
+                if let scale { for j in 0..<h { x[row * h + j] *= scale } }
                 let p = step.positions[i]
                 rope.fill(
                     position: step.cache.streamingPositions ? base + i : p, into: workspace.ropeTable + row * dims)
@@ -138,10 +177,10 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
                 if !streaming { rope.apply(r + c.qDim, heads: c.kvHeadCount, headDim: c.headDim, table: table) }
                 let slot = start + i
                 for kvh in 0..<c.kvHeadCount {
-                    (cache.keyPointer(layer: layer, head: kvh) + slot * c.headDim).update(
-                        from: r + c.qDim + kvh * c.headDim, count: c.headDim)
-                    (cache.valuePointer(layer: layer, head: kvh) + slot * c.headDim).update(
-                        from: r + c.qDim + c.kvDim + kvh * c.headDim, count: c.headDim)
+                    // In the cache's storage format (fp32, or quantized there).
+                    cache.storage.write(
+                        layer: layer, head: kvh, slot: slot, key: r + c.qDim + kvh * c.headDim,
+                        value: r + c.qDim + c.kvDim + kvh * c.headDim)
                     cache.positionPointer(layer: layer, head: kvh)[slot] = Int32(step.positions[i])
                 }
                 ws.queryPositions[t0 + i] = Int32(streaming ? slot : step.positions[i])
@@ -150,8 +189,9 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
                 CacheAttention.Parameters(
                     cache: cache, layer: layer, queries: ws.qkv + t0 * qkvWidth, queryStride: qkvWidth, queryCount: q,
                     queryPositions: ws.queryPositions + t0, headCount: c.headCount,
-                    scale: 1 / Float(c.headDim).squareRoot(), slidingWindow: c.slidingWindow,
-                    collectStatistics: step.collectStatistics, rope: streaming ? rope : nil,
+                    scale: c.attentionScale, slidingWindow: c.slidingWindow(layer: layer),
+                    softCap: c.attentionSoftCap, collectStatistics: step.collectStatistics,
+                    rope: streaming ? rope : nil,
                     output: ws.attention + t0 * c.qDim, outputStride: c.qDim))
             t0 += q
         }
@@ -191,6 +231,10 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
                 scratch: ws.scratch)
             if weights.output.usesIntegerProduct(quantized: quantizedLogits) {
                 weights.output.refineMaxima(ws.normed, rows: wanted, out.baseAddress!, rowNorms: weights.outputRowNorms)
+            }
+            // Gemma 2 (transformers `final_logit_softcapping`); monotonic, so after the refinement.
+            if let cap = c.finalLogitSoftCap {
+                for i in out.indices { out[i] = cap * tanhf(out[i] / cap) }
             }
         }
         return spans.map { Array(all[($0.lowerBound * c.vocabSize)..<($0.upperBound * c.vocabSize)]) }

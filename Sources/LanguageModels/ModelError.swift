@@ -25,7 +25,8 @@ public enum ModelError: Error, CustomStringConvertible, Sendable {
         case .file(let e): return e.description
         case .tokenizer(let e): return e.description
         case .unsupportedArchitecture(let path, let arch):
-            return "\(path): architecture '\(arch)' is not supported (supported: llama, mistral)"
+            let supported = ModelArchitecture.Family.allCases.map(\.rawValue).joined(separator: ", ")
+            return "\(path): architecture '\(arch)' is not supported (supported: \(supported))"
         case .invalidConfiguration(let path, let why): return "\(path): invalid model configuration: \(why)"
         case .invalidValue(let path, let key, let value, let rule):
             return "\(path): metadata key '\(key)' is \(value): \(rule)"

@@ -31,7 +31,7 @@ extension LanguageModel {
             throw ModelError.kvPlan(error)
         }
         let controller = BudgetController(plan: plan)
-        let cache = makeCache(capacity: plan.capacity, streamingPositions: kv.streamingPositions)
+        let cache = try makeCache(for: plan)
         controller.prepare(cache)
         let firstScored = plan.regime.plan?.rIdx ?? 0
         var nll = 0.0

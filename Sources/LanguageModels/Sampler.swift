@@ -1,4 +1,4 @@
-import KVCaches
+import Kernels
 
 #if canImport(Glibc)
     import Glibc

@@ -25,6 +25,13 @@ struct EvalCommand: ParsableCommand {
         @Option(name: [.customLong("strides"), .customLong("stride")], help: "Prefill strides, comma-separated.")
         var strides = "64"
 
+        @Option(
+            name: .customLong("kv-types"),
+            help: ArgumentHelp(
+                "KV storage types, comma-separated: f32, q8_0, or keys/values like q8_0/q4_0.",
+                discussion: "The whole grid (with its own full cache) runs once per type."))
+        var kvTypes = "f32"
+
         @Option(help: "Seed for the keys and the random policy.")
         var seed: UInt64 = 0
 
@@ -43,15 +50,22 @@ struct EvalCommand: ParsableCommand {
         /// The full cache, then every policy × budget × stride (`KVSettings.evaluationGrid`).
         func grid() throws -> [KVSettings] {
             do {
-                return try KVSettings.evaluationGrid(policies: policies, budgets: budgets, strides: strides, seed: seed)
+                return try KVSettings.evaluationGrid(
+                    policies: policies, budgets: budgets, strides: strides, seed: seed, kvTypes: kvTypes)
             } catch {
                 throw ValidationError(error.description)
             }
         }
 
-        /// The model, its tokenizer and chat template, and its path for reports.
+        /// The model, its tokenizer and chat template, and its path for reports; refuses KV types
+        /// the model's head dimension cannot hold before any case runs.
         func load() throws -> (loaded: LoadedModel, path: String) {
             let loaded = try modelOptions.load(threads: threads)
+            for kv in try grid() {
+                do { try kv.validate(headDim: loaded.model.configuration.headDim) } catch {
+                    throw ValidationError("--kv-types: \(error.reason)")
+                }
+            }
             return (loaded, try modelOptions.resolvedPath())
         }
 

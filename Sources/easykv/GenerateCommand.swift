@@ -85,6 +85,8 @@ struct GenerateCommand: ParsableCommand {
         guard maxTokens <= context else {
             throw ValidationError("--max-tokens \(maxTokens) exceeds the model's context of \(context) tokens")
         }
+        // A token budget beyond the context is a flag error (status 2), like one beyond 2^24.
+        do { try kv.validate(contextLength: context) } catch { throw ValidationError(error.description) }
         let ids = try CLI.report { () throws -> [Int] in
             if raw || (!chat && loaded.chatTemplate == nil) {
                 return loaded.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
@@ -180,6 +182,8 @@ struct GenerateResult: Encodable {
 
         enum CodingKeys: String, CodingKey {
             case mode, policy, budget, stride
+            case keyType = "key_type"
+            case valueType = "value_type"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -191,6 +195,8 @@ struct GenerateResult: Encodable {
             case .tokens(let t): try c.encode(t, forKey: .budget)
             }
             try c.encode(settings.stride, forKey: .stride)
+            try c.encode(settings.keyFormat.rawValue, forKey: .keyType)
+            try c.encode(settings.valueFormat.rawValue, forKey: .valueType)
             try usage.encode(to: encoder)
         }
     }

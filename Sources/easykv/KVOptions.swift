@@ -41,16 +41,33 @@ struct KVOptions: ParsableArguments {
     @Option(name: .customLong("kv-seed"), help: "Seed of the random policy.")
     var kvSeed: UInt64 = 0
 
+    @Option(
+        name: .customLong("kv-type"),
+        help: "How the cache stores keys and values: \(KVFormat.keyFormats.map(\.rawValue).joined(separator: ", ")).")
+    var kvType = "f32"
+
+    @Option(
+        name: .customLong("kv-value-type"),
+        help: "Values only (default: --kv-type): \(KVFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var kvValueType: String?
+
     /// The validated settings; errors name the flag. What depends on the prompt (the stride plan)
     /// and on the model (its context) is checked when the prompt is planned.
     func settings() throws -> KVSettings {
         if budget == nil && mode != .full { throw ValidationError("--kv-mode \(mode.rawValue) needs --budget") }
         let policyName: PolicyName
         do { policyName = try PolicyName.named(policy) } catch { throw ValidationError("--policy: \(error)") }
+        let keyFormat: KVFormat
+        var valueFormat: KVFormat
+        do {
+            keyFormat = try KVFormat.named(kvType, for: .keyType)
+            valueFormat = keyFormat
+            if let kvValueType { valueFormat = try KVFormat.named(kvValueType, for: .valueType) }
+        } catch { throw ValidationError(error.description) }
         let kv = KVSettings(
             mode: mode, budget: budget ?? .fraction(1), stride: stride, policy: policyName, sink: sink,
-            recentRatio: recentRatio, keepAttention: keepAttention, streamingPositions: streamingPositions, seed: kvSeed
-        )
+            recentRatio: recentRatio, keepAttention: keepAttention, streamingPositions: streamingPositions,
+            seed: kvSeed, keyFormat: keyFormat, valueFormat: valueFormat)
         do { try kv.validate() } catch { throw ValidationError(error.description) }
         return kv
     }

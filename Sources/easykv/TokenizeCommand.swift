@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GGUF
+import Ingestion
 import Tokenizers
 
 /// `easykv tokenize`: the token ids of a text under a model's tokenizer, or with `--decode` the
@@ -15,7 +16,7 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "The text to tokenize.")
     var text: String?
 
-    @Option(help: "A UTF-8 file to tokenize.")
+    @Option(help: "A UTF-8 file to tokenize: a file, a pipe, or - for standard input (at most 16 MiB).")
     var file: String?
 
     @Flag(help: "Print the ids as one JSON array.")
@@ -24,7 +25,7 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(name: .customLong("no-bos"), help: "Do not add BOS/EOS, even where the model asks for them.")
     var noBOS = false
 
-    @Flag(help: "Read ids (a JSON array or whitespace-separated) from stdin and print their text.")
+    @Flag(help: "Read ids (a JSON array or whitespace-separated, at most 16 MiB) from stdin and print their text.")
     var decode = false
 
     @Flag(help: "With --decode, leave out control tokens such as <|im_end|>.")
@@ -41,12 +42,23 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The input first: a bounded read (issue 16 item 6), and no model loaded for a bad one.
+        let input: String
+        if decode {
+            input = String(decoding: try Self.read("-", flag: "--decode"), as: UTF8.self)
+        } else if let file {
+            guard let decoded = String(validating: try Self.read(file, flag: "--file"), as: UTF8.self) else {
+                throw ValidationError("--file \(file): not valid UTF-8")
+            }
+            input = decoded
+        } else {
+            input = text ?? ""
+        }
         let path = try modelOptions.resolvedPath()
         let tokenizer: any Tokenizer
         do { tokenizer = try AutoTokenizer.load(from: GGUFFile(path: path)) } catch { throw failure("\(error)") }
 
         if decode {
-            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
             let ids: [Int]
             do { ids = try Self.parseIDs(input, vocabularySize: tokenizer.vocabularySize) } catch {
                 throw failure("\(error)")
@@ -54,23 +66,16 @@ struct TokenizeCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(tokenizer.decode(ids, skipSpecial: skipSpecial).utf8))
             return
         }
-
-        let input: String
-        if let text {
-            input = text
-        } else {
-            guard let file, let data = FileManager.default.contents(atPath: file) else {
-                throw failure("cannot read \(file ?? "")")
-            }
-            guard let decoded = String(validating: data, as: UTF8.self) else {
-                throw failure("\(file): not valid UTF-8")
-            }
-            input = decoded
-        }
         let ids = tokenizer.encode(input, addSpecial: !noBOS, parseSpecial: true)
         let list = ids.map(String.init)
         print(json ? "[" + list.joined(separator: ",") + "]" : list.joined(separator: " "))
         FileHandle.standardError.write(Data("\(ids.count) tokens\n".utf8))
+    }
+
+    /// The bytes of `path` (`-`: standard input), at most `BoundedInput.defaultLimit`; an error
+    /// names `flag`.
+    static func read(_ path: String, flag: String) throws -> [UInt8] {
+        do { return try BoundedInput.read(path) } catch { throw ValidationError("\(flag) \(error)") }
     }
 
     /// Ids from a JSON array or a whitespace/comma-separated list, each inside the vocabulary.

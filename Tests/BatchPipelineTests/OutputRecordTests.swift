@@ -11,6 +11,7 @@ import Testing
             question: "Why?\nReally?", output: status == .ok ? "Line 1\nLine 2 \u{2028} \u{1}" : nil, status: status,
             error: status == .ok ? nil : "in/x: no text found", errorKind: status == .ok ? nil : "empty_document",
             model: "m.gguf", kvMode: "encoding", policy: "roco", budget: .fraction(0.5), stride: 512,
+            kvType: "q8_0/q4_0",
             promptTokens: 1200, kvTokensKept: 700, generatedTokens: 42, stopReason: "eos", longDocuments: "map_reduce",
             truncated: false, chunks: 3, levels: 2, configHash: "c0ffee", contentHash: status == .ok ? "beef" : nil,
             timings: .init(fetch: 0.123456, extract: 0.01, prefill: 1.5, decode: 2.25))
@@ -21,7 +22,7 @@ import Testing
         let keys = [
             "id", "index", "source", "title", "task", "question", "output", "status", "model", "kv_mode", "policy",
             "budget",
-            "stride", "prompt_tokens", "kv_tokens_kept", "generated_tokens", "stop_reason", "long_documents",
+            "stride", "kv_type", "prompt_tokens", "kv_tokens_kept", "generated_tokens", "stop_reason", "long_documents",
             "truncated",
             "chunks", "levels", "config_hash", "content_hash", "timings", "schema_version",
         ]
@@ -34,7 +35,7 @@ import Testing
             last = r.upperBound
         }
         #expect(!line.contains("\"error\""))
-        #expect(line.contains(#""budget":0.5,"stride":512"#))
+        #expect(line.contains(#""budget":0.5,"stride":512,"kv_type":"q8_0/q4_0","prompt_tokens""#))
         #expect(line.contains(#""levels":2,"config_hash":"c0ffee","content_hash":"beef","timings""#))
         #expect(
             line.contains(#""timings":{"fetch":0.1235,"extract":0.01,"prefill":1.5,"decode":2.25},"schema_version":1}"#)
@@ -66,9 +67,10 @@ import Testing
         var record = Self.sample()
         record.configHash = nil
         record.contentHash = nil
+        record.kvType = nil
         record.timings = .init()
         let old = record.jsonLine.replacingOccurrences(of: #","config_hash":null,"content_hash":null"#, with: "")
-        #expect(!old.contains("hash"))
+        #expect(!old.contains("hash") && !old.contains("kv_type"))
         #expect(try JSONDecoder().decode(OutputRecord.self, from: Data(old.utf8)) == record)
     }
 

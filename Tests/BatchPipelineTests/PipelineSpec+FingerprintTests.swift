@@ -38,6 +38,8 @@ import Testing
         ("kv.policy", { $0.kv.policy = .tova }),
         ("kv.sink", { $0.kv.sink = 0 }),
         ("kv.recent_ratio", { $0.kv.recentRatio = 0.2 }),
+        ("kv.key_type", { $0.kv.keyFormat = .q8_0 }),
+        ("kv.value_type", { $0.kv.valueFormat = .q4_0 }),
         ("chunking.chunk_tokens", { $0.chunking.chunkTokens = 512 }),
         ("chunking.overlap_tokens", { $0.chunking.overlapTokens = 0 }),
         ("chunking.max_prompt_tokens", { $0.chunking.maxPromptTokens = 2048 }),

@@ -104,7 +104,7 @@ import Testing
         let e = error("kv:\n  mode: encoding\n  window: 3\n")
         #expect(
             e
-                == "p.yaml:3: kv.window: unknown key 'window'; valid keys here: mode, budget, stride, policy, sink, recent_ratio, keep_attention, streaming_positions, seed"
+                == "p.yaml:3: kv.window: unknown key 'window'; valid keys here: mode, budget, stride, policy, sink, recent_ratio, keep_attention, streaming_positions, seed, key_type, value_type"
         )
     }
 
@@ -117,7 +117,7 @@ import Testing
         #expect(error("input:\n  hidden: maybe") == "p.yaml:2: input.hidden: expected true or false, got 'maybe'")
         #expect(
             error("kv: 3")
-                == "p.yaml:1: kv: expected a mapping with keys mode, budget, stride, policy, sink, recent_ratio, keep_attention, streaming_positions, seed, got '3'"
+                == "p.yaml:1: kv: expected a mapping with keys mode, budget, stride, policy, sink, recent_ratio, keep_attention, streaming_positions, seed, key_type, value_type, got '3'"
         )
         #expect(error("questions: {a: 1}") == "p.yaml:1: questions: expected a list of strings, got a mapping")
         #expect(
@@ -148,6 +148,28 @@ import Testing
         #expect(
             error("kv:\n  mode: encoding\n  policy: h2o_head_decay_avg_std")?.hasPrefix(
                 "p.yaml:3: kv.policy: 'h2o_head_decay_avg_std' evicts generated tokens only") == true)
+    }
+
+    /// `kv.key_type` stores keys and values in that type unless `kv.value_type` says otherwise
+    /// (as `--kv-type` and `--kv-value-type` do); a bad or key-incapable type names its key.
+    @Test func kvTypesSetTheStorageFormats() throws {
+        #expect(try parse("").kv.keyFormat == .f32 && parse("").kv.valueFormat == .f32)
+        let both = try parse("kv: {key_type: q8_0}").kv
+        #expect(both.keyFormat == .q8_0 && both.valueFormat == .q8_0)
+        let split = try parse("kv: {key_type: q8_0, value_type: q4_1}").kv
+        #expect(split.keyFormat == .q8_0 && split.valueFormat == .q4_1)
+        let values = try parse("kv: {budget: 0.5}", ["kv.value_type=q4_0"]).kv
+        #expect(values.keyFormat == .f32 && values.valueFormat == .q4_0)
+        #expect(
+            error("kv:\n  key_type: q4_0")
+                == "p.yaml:2: kv.key_type: keys may be stored as f32 or q8_0, not q4_0 (4-bit types are for values: --kv-value-type)"
+        )
+        #expect(
+            error("kv:\n  value_type: q3")
+                == "p.yaml:2: kv.value_type: unknown KV type 'q3' (valid: f32, q8_0, q4_0, q4_1)")
+        #expect(
+            error("kv:\n  key_type: int8")
+                == "p.yaml:2: kv.key_type: unknown KV type 'int8' (valid: f32, q8_0)")
     }
 
     /// Budgets follow the YAML type (issue 16 §15): an integer in any YAML notation is a token
@@ -247,7 +269,7 @@ import Testing
     @Test func setErrorsNameTheFlag() {
         #expect(
             error("", ["kv.bugdet=0.3"])
-                == "--set kv.bugdet=0.3: kv.bugdet: unknown key 'bugdet' (did you mean 'budget'?); valid keys here: mode, budget, stride, policy, sink, recent_ratio, keep_attention, streaming_positions, seed"
+                == "--set kv.bugdet=0.3: kv.bugdet: unknown key 'bugdet' (did you mean 'budget'?); valid keys here: mode, budget, stride, policy, sink, recent_ratio, keep_attention, streaming_positions, seed, key_type, value_type"
         )
         #expect(error("", ["batch_size=lots"]) == "--set batch_size=lots: batch_size: expected an integer, got 'lots'")
         #expect(error("", ["kv.budget=0"])?.hasPrefix("--set kv.budget=0: kv.budget: '0' is not a budget") == true)

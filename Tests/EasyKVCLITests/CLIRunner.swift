@@ -98,9 +98,12 @@ enum CLIRunner {
         os.write(3, f"{code} {sig} {usage.ru_maxrss} {timed_out}".encode())
         """
 
-    /// Runs `easykv args…` with no input and waits at most `timeout` seconds (then SIGKILL),
-    /// measuring the child's own peak memory (see `measuringHelper`).
-    static func runMeasured(_ args: [String], timeout: Double = 60) throws -> Measured {
+    /// Runs `easykv args…` with standard input read from `stdin` (nil: no input) and `environment`
+    /// added to this process's, and waits at most `timeout` seconds (then SIGKILL), measuring the
+    /// child's own peak memory (see `measuringHelper`).
+    static func runMeasured(
+        _ args: [String], stdin: String? = nil, environment extra: [String: String] = [:], timeout: Double = 60
+    ) throws -> Measured {
         guard let executable = binary else {
             Issue.record("easykv binary not found next to the test bundle")
             throw CLIRunnerError.binaryNotFound
@@ -120,8 +123,17 @@ enum CLIRunner {
             ] + args
         var environment = ProcessInfo.processInfo.environment
         if let modelPath { environment["EASYKV_MODEL"] = modelPath }
+        environment.merge(extra) { $1 }
         process.environment = environment
-        process.standardInput = FileHandle.nullDevice
+        if let stdin {
+            guard let input = FileHandle(forReadingAtPath: stdin) else {
+                Issue.record("cannot open \(stdin) as standard input")
+                throw CLIRunnerError.cannotOpen(stdin)
+            }
+            process.standardInput = input
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         process.standardOutput = handles[0]
         process.standardError = handles[1]
         try process.run()
@@ -149,4 +161,5 @@ enum CLIRunner {
 
 enum CLIRunnerError: Error {
     case binaryNotFound
+    case cannotOpen(String)
 }

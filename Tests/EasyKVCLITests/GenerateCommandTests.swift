@@ -59,11 +59,34 @@ import Testing
         (["--kv-mode", "decoding", "--budget", "0.5"], "--budget: decoding mode needs a token count"),
         (["--top-p", "0"], "--top-p"),
         (["--model", "/nonexistent/model.gguf"], "/nonexistent/model.gguf"),
+        (["--kv-type", "q4_0"], "--kv-type: keys may be stored as f32 or q8_0, not q4_0"),
+        (["--kv-value-type", "int4"], "--kv-value-type: unknown KV type 'int4' (valid: f32, q8_0, q4_0, q4_1)"),
     ])
     func badFlagsAreNamed(extra: [String], message: String) throws {
         let result = try CLIRunner.run(["generate", "--prompt", "hi", "--max-tokens", "2"] + extra)
         #expect(result.status != 0)
         #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    /// `--kv-type` stores keys and values quantized, `--kv-value-type` values apart; `--json`
+    /// reports both, and the KV bytes are the stored blocks' (q8_0 keys 68 + q4_0 values 36
+    /// bytes per head and slot, against 512 in fp32).
+    @Test func kvTypesAreAppliedAndReported() throws {
+        var bytes: [String: Int] = [:]
+        for (flags, keys, values) in [
+            ([String](), "f32", "f32"), (["--kv-type", "q8_0", "--kv-value-type", "q4_0"], "q8_0", "q4_0"),
+        ] {
+            let result = try CLIRunner.run(
+                ["generate", "--prompt", "What is the capital of France?", "--max-tokens", "4", "--json"] + flags)
+            #expect(result.status == 0, "\(result.stderr)")
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let kv = try #require(object["kv"] as? [String: Any])
+            #expect(kv["key_type"] as? String == keys && kv["value_type"] as? String == values)
+            #expect(kv["peak_slots"] as? Int == 37 + 3)
+            bytes[keys] = kv["kv_bytes"] as? Int
+        }
+        #expect(bytes["f32"] == 40 * 30 * 3 * 512 && bytes["q8_0"] == 40 * 30 * 3 * 104)
     }
 
     @Test func unknownPolicyListsTheValidOnes() throws {

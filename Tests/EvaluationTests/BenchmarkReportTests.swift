@@ -188,7 +188,6 @@ struct BenchmarkReportTests {
         let perLayer = 576 * (576 + 2 * 192) + 576 * 576 + 576 * 2 * 1536 + 1536 * 576
         #expect(ceiling.flopsPerToken == Double(2 * perLayer * 30))
         #expect(ceiling.flopsPerToken == 212_336_640)
-        #expect(ceiling.flopsPerSecond > 0)
         #expect(abs(ceiling.tokensPerSecond * ceiling.flopsPerToken / ceiling.flopsPerSecond - 1) < 1e-12)
         #expect(ceiling.rows == 16)
     }

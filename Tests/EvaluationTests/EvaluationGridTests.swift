@@ -25,6 +25,31 @@ struct EvaluationGridTests {
         )
     }
 
+    /// `--kv-types`: the whole grid, with its own full cache, once per type (keys/values).
+    @Test func kvTypesRepeatTheGrid() throws {
+        let grid = try KVSettings.evaluationGrid(
+            policies: "full,tova", budgets: "0.5", strides: "64", kvTypes: "f32, q8_0,q8_0/q4_1")
+        #expect(
+            grid.map(\.label) == [
+                "full", "tova@0.5/s64", "full/q8_0", "tova@0.5/s64/q8_0", "full/q8_0/q4_1", "tova@0.5/s64/q8_0/q4_1",
+            ])
+        #expect(grid.map(\.keyFormat) == [.f32, .f32, .q8_0, .q8_0, .q8_0, .q8_0])
+        #expect(grid.map(\.valueFormat) == [.f32, .f32, .q8_0, .q8_0, .q4_1, .q4_1])
+        #expect(grid[3].policyAndTypeLabel == "tova [q8_0]" && grid[1].policyAndTypeLabel == "tova")
+        #expect(throws: EvaluationError.invalidSetting("--kv-types: unknown KV type 'q5' (valid: f32, q8_0)")) {
+            try KVSettings.evaluationGrid(policies: "tova", budgets: "0.5", strides: "8", kvTypes: "q5")
+        }
+        #expect(
+            throws: EvaluationError.invalidSetting(
+                "--kv-types: keys may be stored as f32 or q8_0, not q4_0 (4-bit types are for values: --kv-value-type)")
+        ) {
+            try KVSettings.evaluationGrid(policies: "tova", budgets: "0.5", strides: "8", kvTypes: "q4_0")
+        }
+        #expect(throws: EvaluationError.invalidSetting("--kv-types: 'a/b/c' is not a type or keys/values")) {
+            try KVSettings.evaluationGrid(policies: "tova", budgets: "0.5", strides: "8", kvTypes: "a/b/c")
+        }
+    }
+
     @Test func badListsAreErrorsNamingTheFlag() {
         #expect(
             throws: EvaluationError.invalidSetting(

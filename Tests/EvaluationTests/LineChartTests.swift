@@ -121,10 +121,13 @@ struct LineChartTests {
         let elements = try XMLCheck.wellFormed(svg)
         #expect(elements.first == "svg")
         #expect(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""))
-        // 7 data points + 3 legend markers.
-        #expect(elements.filter { $0 == "circle" }.count == 10)
-        // Two series with more than one point get a path each, plus the axis path.
-        #expect(svg.components(separatedBy: "<path").count - 1 == 3)
+        // 7 data points + 3 legend markers, each a path with its series' shape.
+        #expect(svg.components(separatedBy: "<path class=\"marker ").count - 1 == 10)
+        #expect(svg.components(separatedBy: "<path class=\"marker circle\"").count - 1 == 4)
+        #expect(svg.components(separatedBy: "<path class=\"marker square\"").count - 1 == 4)
+        #expect(svg.components(separatedBy: "<path class=\"marker triangle\"").count - 1 == 2)
+        // Two series with more than one point get a line each.
+        #expect(svg.components(separatedBy: "<path class=\"series\"").count - 1 == 2)
         for label in [
             ">0.25<", ">0.5<", ">1<", ">0<", ">0.2<", ">0.8<", ">roco<", ">full cache (1)<", ">KV budget<",
             ">accuracy<",
@@ -146,26 +149,54 @@ struct LineChartTests {
     @Test func pointsLandWhereTheirValuesSay() throws {
         // y = 1 is the top of the plot area, y = 0 the bottom; x = 0.25 left of x = 0.5.
         let svg = Self.chart.svg()
-        func circle(_ title: String) -> (Double, Double)? {
-            guard let r = svg.range(of: "<title>\(title)</title>") else { return nil }
-            let head = svg[..<r.lowerBound]
-            guard let open = head.range(of: "<circle", options: .backwards) else { return nil }
-            let tag = String(head[open.lowerBound...])
-            func value(_ name: String) -> Double? {
-                guard let a = tag.range(of: "\(name)=\"") else { return nil }
-                return Double(tag[a.upperBound...].prefix { $0 != "\"" })
-            }
-            return value("cx").flatMap { x in value("cy").map { (x, $0) } }
-        }
-        let high = try #require(circle("roco: 1, 1"))
-        let mid = try #require(circle("roco: 0.5, 0.8"))
-        let low = try #require(circle("roco: 0.25, 0.4"))
+        let high = try #require(Self.marker(svg, "roco: 1, 1"))
+        let mid = try #require(Self.marker(svg, "roco: 0.5, 0.8"))
+        let low = try #require(Self.marker(svg, "roco: 0.25, 0.4"))
         #expect(low.0 < mid.0 && mid.0 < high.0)
         #expect(high.1 < mid.1 && mid.1 < low.1)
         let chart = Self.chart
         #expect(abs(high.1 - chart.top) < 0.1)
         // 0.8 is 80% of the way up.
         #expect(abs((chart.bottom - mid.1) / (chart.bottom - chart.top) - 0.8) < 0.01)
+    }
+
+    /// The centre of the marker whose `<title>` is `title`.
+    static func marker(_ svg: String, _ title: String) -> (Double, Double)? {
+        guard let r = svg.range(of: "<title>\(title)</title>") else { return nil }
+        let head = svg[..<r.lowerBound]
+        guard let open = head.range(of: "translate(", options: .backwards) else { return nil }
+        let numbers = head[open.upperBound...].prefix { $0 != ")" }.split(separator: ",").compactMap { Double($0) }
+        return numbers.count == 2 ? (numbers[0], numbers[1]) : nil
+    }
+
+    /// Three policies with the same values (all 100 % at every budget, the usual case at 0.5):
+    /// before, the last one drawn hid the others. Now each has its own marker shape, the series
+    /// sit a few pixels apart around the true x, and the legend gives each series' n.
+    @Test func equalSeriesStayVisibleAndTheLegendGivesN() throws {
+        let points: [LineChart.Point] = [.init(x: 0.25, y: 1), .init(x: 0.5, y: 1), .init(x: 1, y: 1)]
+        let chart = LineChart(
+            title: "t", xLabel: "x", yLabel: "y",
+            series: ["tova", "roco", "recency"].map { LineChart.Series(name: $0, points: points, cases: 15...15) }
+                + [LineChart.Series(name: "random", points: points, cases: 3...5)],
+            references: [.init(name: "full cache", y: 1, cases: 15)], yRange: 0...1, xTicks: [0.25, 0.5, 1])
+        let svg = chart.svg()
+        try XMLCheck.wellFormed(svg)
+        let centres = try ["tova", "roco", "recency", "random"].map { try #require(Self.marker(svg, "\($0): 0.5, 1")) }
+        // Same height, distinct x, in series order, spread evenly and centred on the true x.
+        #expect(Set(centres.map(\.1)).count == 1)
+        let xs = centres.map(\.0)
+        #expect(xs == xs.sorted() && Set(xs).count == 4)
+        let gaps = zip(xs.dropFirst(), xs).map { $0 - $1 }
+        #expect(gaps.allSatisfy { abs($0 - chart.dodge) < 0.11 }, "\(gaps)")
+        // x = 0.5 on an axis from 0.25 to 1 padded by 5 % each side.
+        let trueX = chart.left + (0.5 - 0.2125) / 0.825 * (chart.right - chart.left)
+        #expect(abs((xs[1] + xs[2]) / 2 - trueX) < 0.11, "\(xs) around \(trueX)")
+        for shape in ["circle", "square", "triangle", "diamond"] {
+            #expect(svg.contains("<path class=\"marker \(shape)\""), "no \(shape) marker")
+        }
+        for label in [">tova (n=15)<", ">random (n=3–5)<", ">full cache (1, n=15)<"] {
+            #expect(svg.contains(label), "missing \(label)")
+        }
     }
 
     @Test func niceTicks() {

@@ -146,6 +146,7 @@ struct PerplexityEvaluationTests {
         #expect(table.contains("| roco | 10.000 | 9.750 |"))
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         #expect(json.contains("\"tokens\":100") && json.contains("\"kept_tokens\":56") && json.contains("\"ppl\":9.75"))
+        #expect(json.contains("\"kv_type\":\"f32\""))
         #expect(
             json.contains("\"policy\":\"roco\"") && json.contains("\"budget\":0.5") && json.contains("\"kv_bytes\":560")
         )

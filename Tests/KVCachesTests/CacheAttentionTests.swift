@@ -20,6 +20,8 @@ struct AttentionCase: Sendable, CustomTestStringConvertible {
     var streaming = false
     /// Multiplies the random queries: larger makes the softmax peakier.
     var queryScale: Float = 1
+    /// Gemma 2's soft-cap of the scaled scores.
+    var softCap: Float? = nil
 
     var testDescription: String { name }
     var rep: Int { headCount / kvHeads }
@@ -33,7 +35,7 @@ struct TestData {
 }
 
 /// The naive reference: full softmax attention per query head in Double, with the causal mask
-/// over slots and the optional sliding window over positions, plus the statistics the kernel
+/// over slots, the optional soft-cap and sliding window over positions, plus the statistics the kernel
 /// must report (spec §2.2: group mean first, then squares).
 struct NaiveAttention {
     /// [q][headCount·headDim]
@@ -73,6 +75,7 @@ struct NaiveAttention {
                         var s = 0.0
                         for t in 0..<d { s += Double(queries[i][hq * d + t]) * Double(keys[kvh][j * d + t]) }
                         p[j] = s * Double(scale)
+                        if let cap = c.softCap { p[j] = Double(cap) * tanh(p[j] / Double(cap)) }
                         m = max(m, p[j])
                     }
                     var total = 0.0
@@ -118,6 +121,11 @@ struct NaiveAttention {
             window: 9),
         AttentionCase(
             name: "sliding window, 200 queries", headCount: 4, kvHeads: 2, headDim: 8, nOld: 30, q: 200, window: 50),
+        AttentionCase(
+            name: "soft-cap 1, GQA", headCount: 4, kvHeads: 2, headDim: 8, nOld: 5, q: 9, queryScale: 4, softCap: 1),
+        AttentionCase(
+            name: "soft-cap and window, 40 queries", headCount: 4, kvHeads: 2, headDim: 8, nOld: 3, q: 40, window: 12,
+            queryScale: 4, softCap: 1.5),
         AttentionCase(
             name: "streaming positions", headCount: 4, kvHeads: 2, headDim: 8, nOld: 6, q: 5, streaming: true),
         AttentionCase(
@@ -197,7 +205,8 @@ struct NaiveAttention {
                         CacheAttention.Parameters(
                             cache: cache, layer: layer, queries: qb.baseAddress!, queryStride: queryStride,
                             queryCount: c.q, queryPositions: pb.baseAddress!, headCount: c.headCount, scale: scale,
-                            slidingWindow: c.window, collectStatistics: true, rope: c.streaming ? rope : nil,
+                            slidingWindow: c.window, softCap: c.softCap, collectStatistics: true,
+                            rope: c.streaming ? rope : nil,
                             output: ob.baseAddress!, outputStride: outputStride), scratch: scratch)
                 }
             }
@@ -291,8 +300,8 @@ struct NaiveAttention {
         _ = try cache.reserve(layer: 0, count: n)
         var data = TestData(seed: 7)
         for i in 0..<(n * d) {
-            cache.storage.keys[i] = data.uniform()
-            cache.storage.values[i] = data.uniform()
+            cache.keyPointer(layer: 0, head: 0)[i] = data.uniform()
+            cache.valuePointer(layer: 0, head: 0)[i] = data.uniform()
         }
         for j in 0..<n { cache.cells.positions[j] = Int32(j) }
         let queries = (0..<(2 * 2 * d)).map { _ in data.uniform() }
@@ -416,8 +425,8 @@ struct NaiveAttention {
         let cache = KVCache(layerCount: 1, kvHeadCount: kvHeads, headDim: d, capacity: n)
         _ = try cache.reserve(layer: 0, count: n)
         for i in 0..<(kvHeads * n * d) {
-            cache.storage.keys[i] = data.uniform()
-            cache.storage.values[i] = data.uniform()
+            cache.keyPointer(layer: 0, head: 0)[i] = data.uniform()
+            cache.valuePointer(layer: 0, head: 0)[i] = data.uniform()
         }
         for h in 0..<kvHeads { for j in 0..<n { cache.positionPointer(layer: 0, head: h)[j] = Int32(j) } }
         return cache

@@ -16,7 +16,8 @@ typealias LastRow = (_ layer: Int, _ head: Int, _ key: Int) -> Float
 final class ForwardRig {
     let layers: Int
     let heads: Int
-    let headDim = 2
+    /// 2 in fp32 (what the pictures need); 32, one block, when a storage format is quantized.
+    let headDim: Int
     let controller: BudgetController
     let cache: KVCache
     /// Position of the next token.
@@ -37,8 +38,12 @@ final class ForwardRig {
         self.heads = heads
         controller = try BudgetController(
             settings: settings, promptLength: promptLength, maxNewTokens: maxNewTokens, perplexity: perplexity)
-        cache = KVCache(layerCount: layers, kvHeadCount: heads, headDim: 2, capacity: controller.capacity)
+        headDim = settings.keyFormat.isQuantized || settings.valueFormat.isQuantized ? 32 : 2
+        cache = KVCache(
+            layerCount: layers, kvHeadCount: heads, headDim: headDim, capacity: controller.capacity,
+            keyFormat: settings.keyFormat, valueFormat: settings.valueFormat)
         controller.prepare(cache)
+        written = Array(repeating: [:], count: layers * heads)
     }
 
     var promptDone: Bool { nextForward == controller.forwards.count }
@@ -50,25 +55,51 @@ final class ForwardRig {
         return out
     }
 
+    /// The stored key and value bytes written for each position, per (layer, head).
+    private var written: [[Int: [UInt8]]] = []
+
     /// Appends the tokens at `positions` to every layer and head, as the forward pass writes
-    /// them: key `[position, layer·10 + head]`, value `[−position, layer·10 + head]`.
+    /// them: key `[position, layer·10 + head, 0, …]`, value `[−position, layer·10 + head, 0, …]`.
     func append(_ positions: Range<Int>) throws(KVCacheError) {
         for l in 0..<layers {
             let start = try cache.reserve(layer: l, count: positions.count)
             for h in 0..<heads {
-                let k = cache.keyPointer(layer: l, head: h)
-                let v = cache.valuePointer(layer: l, head: h)
                 let p = cache.positionPointer(layer: l, head: h)
                 for (i, position) in positions.enumerated() {
                     let slot = start + i
                     p[slot] = Int32(position)
-                    k[slot * headDim] = Float(position)
-                    k[slot * headDim + 1] = Float(l * 10 + h)
-                    v[slot * headDim] = -Float(position)
-                    v[slot * headDim + 1] = Float(l * 10 + h)
+                    var key = [Float](repeating: 0, count: headDim)
+                    var value = key
+                    (key[0], key[1]) = (Float(position), Float(l * 10 + h))
+                    (value[0], value[1]) = (-Float(position), Float(l * 10 + h))
+                    cache.storage.write(layer: l, head: h, slot: slot, key: key, value: value)
+                    written[l * heads + h][position] = storedRow(l, h, slot)
                 }
             }
         }
+    }
+
+    private func storedRow(_ l: Int, _ h: Int, _ slot: Int) -> [UInt8] {
+        let s = cache.storage
+        return Array(
+            UnsafeRawBufferPointer(start: s.keyRows(layer: l, head: h) + slot * s.keyRowBytes, count: s.keyRowBytes))
+            + Array(
+                UnsafeRawBufferPointer(
+                    start: s.valueRows(layer: l, head: h) + slot * s.valueRowBytes, count: s.valueRowBytes))
+    }
+
+    /// Whether every kept slot still holds, in its stored form, the key and value written for
+    /// its position: eviction moved the rows with the bookkeeping.
+    func rowsFollowPositions() -> Bool {
+        for l in 0..<layers {
+            for h in 0..<heads {
+                for (slot, position) in cache.keptPositions(layer: l, head: h).enumerated()
+                where written[l * heads + h][position] != storedRow(l, h, slot) {
+                    return false
+                }
+            }
+        }
+        return true
     }
 
     /// Writes the step statistics of a forward whose `queries` (positions) are the newest slots:

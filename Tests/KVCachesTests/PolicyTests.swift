@@ -94,17 +94,29 @@ enum MatrixMode: String, CaseIterable, Sendable {
 
     @Test(arguments: PolicyName.allCases, MatrixMode.allCases)
     func firstEviction(policy: PolicyName, mode: MatrixMode) throws {
+        try matrixCase(policy, mode, storage: (.f32, .f32))
+    }
+
+    /// The same with quantized storage (q8_0 keys, q4_0 values; issue 15): every policy and mode
+    /// makes the same choices within the same budget, and the stored blocks move with their
+    /// positions.
+    @Test(arguments: PolicyName.allCases, MatrixMode.allCases)
+    func firstEvictionWithQuantizedStorage(policy: PolicyName, mode: MatrixMode) throws {
+        try matrixCase(policy, mode, storage: (.q8_0, .q4_0))
+    }
+
+    func matrixCase(_ policy: PolicyName, _ mode: MatrixMode, storage: (KVFormat, KVFormat)) throws {
         switch mode {
-        case .encoding, .encodingDecoding: try prefillCase(policy, mode)
-        case .decoding: try decodingCase(policy)
-        case .full: try fullCase(policy)
+        case .encoding, .encodingDecoding: try prefillCase(policy, mode, storage)
+        case .decoding: try decodingCase(policy, storage)
+        case .full: try fullCase(policy, storage)
         }
     }
 
-    func prefillCase(_ policy: PolicyName, _ mode: MatrixMode) throws {
+    func prefillCase(_ policy: PolicyName, _ mode: MatrixMode, _ storage: (KVFormat, KVFormat)) throws {
         let settings = KVSettings(
             mode: mode == .encoding ? .encoding : .auto, budget: .tokens(20), stride: 4, policy: policy,
-            recentRatio: 0.5, seed: 11)
+            recentRatio: 0.5, seed: 11, keyFormat: storage.0, valueFormat: storage.1)
         if policy == .h2oHeadDecayAvgStd {
             // A decoding-mode policy (spec §7.3): refused up front, with the way out.
             let error = #expect(throws: KVCacheError.self) { _ = try ForwardRig(settings, promptLength: 32) }
@@ -128,6 +140,8 @@ enum MatrixMode: String, CaseIterable, Sendable {
         let evicted = try rig.promptForward(attention: Self.prefill.attention, lastRow: Self.prefillLastRow.value)
         #expect(rig.lastCollected == Self.usesStatistics(policy))
         #expect(rig.cache.counts == (policy == .full ? [28, 28] : [24, 24]))
+        #expect(rig.cache.peakCount == plan.idx + 4)  // budget + stride, never more
+        #expect(rig.rowsFollowPositions())
 
         let expected: [[Int]]
         switch policy {
@@ -156,9 +170,11 @@ enum MatrixMode: String, CaseIterable, Sendable {
         #expect(evicted == expected)
     }
 
-    func decodingCase(_ policy: PolicyName) throws {
+    func decodingCase(_ policy: PolicyName, _ storage: (KVFormat, KVFormat)) throws {
         let p = Self.decodingPrompt
-        let settings = KVSettings(mode: .decoding, budget: .tokens(40), stride: 4, policy: policy, seed: 11)
+        let settings = KVSettings(
+            mode: .decoding, budget: .tokens(40), stride: 4, policy: policy, seed: 11, keyFormat: storage.0,
+            valueFormat: storage.1)
         let rig = try ForwardRig(settings, promptLength: p, maxNewTokens: 64)
         #expect(rig.controller.regime.name == "decoding")
         #expect(rig.controller.regime.decodingKeep == 40)
@@ -174,6 +190,8 @@ enum MatrixMode: String, CaseIterable, Sendable {
         }
         let evicted = try rig.decodeStep(attention: picture.attention, lastRow: Self.decodingLastRow.value)
         #expect(rig.cache.counts == (policy == .full ? [p + 41, p + 41] : [p + 40, p + 40]))
+        #expect(rig.cache.peakCount == p + 41)
+        #expect(rig.rowsFollowPositions())
         // The prompt is never evicted.
         for kept in rig.kept() { #expect(Array(kept.prefix(p)) == Array(0..<p)) }
 
@@ -200,8 +218,10 @@ enum MatrixMode: String, CaseIterable, Sendable {
         #expect(evicted == expected)
     }
 
-    func fullCase(_ policy: PolicyName) throws {
-        let settings = KVSettings(mode: .full, budget: .fraction(1), stride: 4, policy: policy, seed: 11)
+    func fullCase(_ policy: PolicyName, _ storage: (KVFormat, KVFormat)) throws {
+        let settings = KVSettings(
+            mode: .full, budget: .fraction(1), stride: 4, policy: policy, seed: 11, keyFormat: storage.0,
+            valueFormat: storage.1)
         let rig = try ForwardRig(settings, promptLength: 32, maxNewTokens: 5)
         #expect(rig.controller.regime.name == "full")
         #expect(rig.controller.regime.plan == nil)
@@ -216,6 +236,7 @@ enum MatrixMode: String, CaseIterable, Sendable {
         #expect(rig.cache.counts == [37, 37])
         #expect(rig.controller.evictions == 0)
         for kept in rig.kept() { #expect(kept == Array(0..<37)) }
+        #expect(rig.rowsFollowPositions())
     }
 
     // MARK: - Focused cases

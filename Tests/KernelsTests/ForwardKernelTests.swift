@@ -61,6 +61,26 @@ import Testing
         for i in 0..<fast.count { #expect(abs(fast[i] - slow[i]) <= 1e-5 * max(1, abs(slow[i]))) }
     }
 
+    @Test func gegluMatchesReference() {
+        let rows = 3
+        let width = 40
+        let fused = values(rows * 2 * width, seed: 8)
+        var fast = [Float](repeating: 0, count: rows * width)
+        var slow = fast
+        fast.withUnsafeMutableBufferPointer {
+            GeGLU.apply(fused: fused, rows: rows, width: width, into: $0.baseAddress!)
+        }
+        slow.withUnsafeMutableBufferPointer {
+            GeGLU.reference(fused: fused, rows: rows, width: width, into: $0.baseAddress!)
+        }
+        for i in 0..<fast.count { #expect(abs(fast[i] - slow[i]) <= 1e-5 * max(1, abs(slow[i]))) }
+        // The tanh form, not erf: at x = 1, gelu_tanh(1) = 0.8411920 and gelu_erf(1) = 0.8413447.
+        var one: [Float] = [1, 1]
+        var out: [Float] = [0]
+        out.withUnsafeMutableBufferPointer { GeGLU.apply(fused: &one, rows: 1, width: 1, into: $0.baseAddress!) }
+        #expect(abs(out[0] - 0.841_192_0) < 2e-7)
+    }
+
     @Test func rmsNormMatchesDefinition() {
         let width = 37
         let x = values(2 * width, seed: 3)
@@ -95,6 +115,27 @@ import Testing
         a.withUnsafeMutableBufferPointer { scaled.apply($0.baseAddress!, heads: 1, headDim: 8, position: 6) }
         b.withUnsafeMutableBufferPointer { rope.apply($0.baseAddress!, heads: 1, headDim: 8, position: 3) }
         for i in 0..<8 { #expect(abs(a[i] - b[i]) < 1e-5) }
+    }
+
+    /// NeoX pairs `(x[i], x[i + d/2])` over the first `dimensionCount` values and leaves the
+    /// rest (partial rotary): 12 of 16 values as in the Phi-3 fixture.
+    @Test func neoxRopeRotatesHalvesAndLeavesTheTail() {
+        let rope = Rope(dimensionCount: 12, base: 10000, style: .neox)
+        let original = values(32, seed: 21)
+        var v = original
+        v.withUnsafeMutableBufferPointer { rope.apply($0.baseAddress!, heads: 2, headDim: 16, position: 5) }
+        for h in 0..<2 {
+            let x = Array(original[(h * 16)..<(h * 16 + 16)])
+            for i in 0..<6 {
+                let angle = 5 * Foundation.pow(10000, -Double(2 * i) / 12)
+                let (c, s) = (Foundation.cos(angle), Foundation.sin(angle))
+                let a = Double(x[i])
+                let b = Double(x[i + 6])
+                #expect(abs(Double(v[h * 16 + i]) - (a * c - b * s)) < 1e-5)
+                #expect(abs(Double(v[h * 16 + i + 6]) - (a * s + b * c)) < 1e-5)
+            }
+            for i in 12..<16 { #expect(v[h * 16 + i] == x[i]) }
+        }
     }
 
     @Test func dynamicNTKBaseMatchesTheSpecExamples() {

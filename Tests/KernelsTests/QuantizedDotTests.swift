@@ -89,6 +89,45 @@ struct QuantizedDotTests {
         }
     }
 
+    /// A NaN or an infinity in a block makes its scale NaN in every kernel set, so a product
+    /// with it is NaN instead of finite garbage (the portable set used to drop a block of NaNs);
+    /// the other blocks are quantized as if it were not there.
+    @Test func nonFiniteBlocksGetANaNScaleInEverySet() throws {
+        let columns = 128
+        var x = (0..<(2 * columns)).map { Float(($0 * 37) % 23) - 11 }
+        var clean = try QuantizedActivations(rows: 2, columns: columns)
+        x.withUnsafeBufferPointer { clean.quantize($0.baseAddress!) }
+        x[40] = .nan  // row 0, block 1
+        for j in 96..<128 { x[j] = .nan }  // row 0, block 3: all NaN
+        x[columns + 70] = -.infinity  // row 1, block 2
+        let broken: Set<Int> = [1, 3, 6]
+        // One Q8_0 weight row (ggml block_q8_0: f16 scale, 32 int8 quants): every weight 0.25.
+        let scale = HalfPrecision.f16Bits(from: 0.25)
+        let block = [UInt8(scale & 0xFF), UInt8(scale >> 8)] + [UInt8](repeating: 1, count: 32)
+        let weights = [UInt8]((0..<(columns / 32)).flatMap { _ in block })
+        for kernels in Self.kernelSets {
+            var a = try QuantizedActivations(rows: 2, columns: columns)
+            x.withUnsafeBufferPointer { a.quantize($0.baseAddress!, kernels: kernels) }
+            for block in 0..<8 {
+                if broken.contains(block) {
+                    #expect(a.scales[block].isNaN && a.scaledSums[block].isNaN, "\(kernels) block \(block)")
+                } else {
+                    #expect(a.scales[block] == clean.scales[block], "\(kernels) block \(block)")
+                    #expect(
+                        Array(a.quants[(32 * block)..<(32 * block + 32)])
+                            == Array(clean.quants[(32 * block)..<(32 * block + 32)]))
+                }
+            }
+            for shape in Shape.allCases {
+                var y: [Float] = [0, 0]
+                try weights.withUnsafeBytes { w in
+                    try Self.multiply(shape, a, .q8_0, w.baseAddress!, rows: 1, into: &y, kernels: kernels)
+                }
+                #expect(y.allSatisfy { $0.isNaN }, "\(kernels) \(shape): \(y)")
+            }
+        }
+    }
+
     /// The activation quants are exactly ggml's `quantize_row_q8_0` quants (gguf-py's Q8_0
     /// fixture), and the scales are those before f16 rounding.
     @Test func activationQuantizationMatchesGGUFPyQ8_0() throws {

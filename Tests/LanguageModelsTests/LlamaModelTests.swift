@@ -125,8 +125,13 @@ func greedy(_ model: any LanguageModel, _ ids: [Int], count: Int, kv: KVSettings
         var testDescription: String { "\(model).\(variant)" }
     }
 
+    /// Every tiny model of every family this build runs.
+    static func models() throws -> [String] {
+        try ModelArchitecture.Family.allCases.flatMap { try ForwardFixtures.tinyModels(architecture: $0.rawValue) }
+    }
+
     static func cases() throws -> [Case] {
-        try ForwardFixtures.tinyModels().flatMap { name -> [Case] in
+        try models().flatMap { name -> [Case] in
             let reference = try ForwardFixtures.json("tiny/\(name)/reference.json")
             let variants = (reference["variants"] as? [String: Any])?.keys.sorted() ?? []
             return variants.map { Case(model: name, variant: $0) }
@@ -134,8 +139,10 @@ func greedy(_ model: any LanguageModel, _ ids: [Int], count: Int, kv: KVSettings
     }
 
     /// Issue 4: MHA, GQA, MQA, Mistral's sliding window, rope base/epsilon and linear scaling,
-    /// tied embeddings; fp32 and quantized files: logits at every position and 16 greedy tokens
-    /// agree with transformers.
+    /// tied embeddings; issue 14: Qwen2 (biases), Phi-3 (fused tensors, partial rotary), Gemma
+    /// (GeGLU, embedding scale, head size ≠ hidden/heads), Gemma 2 (soft-caps, post-norms,
+    /// alternating windows). fp32 and quantized files on the exact path: logits at every position
+    /// within 1e-4 of transformers and 16 greedy tokens identical.
     @Test(arguments: try cases())
     func matchesTransformers(_ c: Case) throws {
         let reference = try ForwardFixtures.json("tiny/\(c.model)/reference.json")
@@ -158,7 +165,7 @@ func greedy(_ model: any LanguageModel, _ ids: [Int], count: Int, kv: KVSettings
     }
 
     /// The configuration reader against the values transformers was given.
-    @Test(arguments: try ForwardFixtures.tinyModels())
+    @Test(arguments: try models())
     func configuration(_ name: String) throws {
         let config = try ForwardFixtures.json("tiny/\(name)/config.json")
         let expected = try #require(config["expected"] as? [String: Any])
@@ -184,6 +191,25 @@ func greedy(_ model: any LanguageModel, _ ids: [Int], count: Int, kv: KVSettings
         } else {
             #expect(c.ropeScaling == .none)
         }
+        // The family's traits (issue 14 fixtures only; the Llama ones predate these keys).
+        guard let family = expected["architecture"] as? String else {
+            #expect(c.architecture == ModelArchitecture(family: .llama))
+            return
+        }
+        let a = c.architecture
+        #expect(a.name == family && a.name == config["gguf_architecture"] as? String)
+        #expect(c.ropeDimensionCount == expected["rope_dimension_count"] as? Int)
+        #expect(a.ropeStyle.rawValue == expected["rope_type"] as? String)
+        #expect(a.attentionBiases == expected["qkv_bias"] as? Bool)
+        #expect(a.fusedTensors == expected["fused_qkv"] as? Bool)
+        #expect(a.fusedTensors == expected["fused_gate_up"] as? Bool)
+        #expect(a.activation.rawValue == expected["activation"] as? String)
+        #expect(c.embeddingScale.map(Double.init) == expected["embedding_scale"] as? Double)
+        #expect(a.postNorms == expected["post_norms"] as? Bool)
+        #expect(abs(Double(c.attentionScale) - (expected["attention_scale"] as? Double ?? 0)) < 1e-7)
+        #expect(c.attentionSoftCap.map(Double.init) == expected["attn_logit_softcapping"] as? Double)
+        #expect(c.finalLogitSoftCap.map(Double.init) == expected["final_logit_softcapping"] as? Double)
+        #expect(c.slidingWindowLayers.sorted() == expected["sliding_window_layers"] as? [Int])
     }
 }
 

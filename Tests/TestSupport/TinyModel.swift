@@ -18,22 +18,29 @@ public enum TinyModel {
 
     /// The rewritten file, made once per test process.
     public static let path: String = {
-        let source = TestModel.repositoryRoot + "/" + fixture
-        guard let file = try? GGUFFile(path: source) else { fatalError("tiny model fixture missing: \(source)") }
-        var writer = GGUFWriter()
-        writer.alignment = file.alignment
-        for key in file.metadataKeys {
-            let value = key == "llama.context_length" ? GGUFValue.uint32(UInt32(contextLength)) : file.metadata[key]!
-            writer.add(key, value)
+        guard let path = try? variant(name: "easykv-tiny-\(ProcessInfo.processInfo.processIdentifier).gguf") else {
+            fatalError("tiny model fixture missing: \(TestModel.repositoryRoot)/\(fixture)")
         }
-        for t in file.tensors {
-            writer.addTensor(t.name, dimensions: t.dimensions, type: t.type, data: Array(file.data(for: t)))
-        }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "easykv-tiny-\(ProcessInfo.processInfo.processIdentifier).gguf")
-        FileManager.default.createFile(atPath: url.path, contents: Data(writer.bytes()))
-        return url.path
+        return path
     }()
+
+    /// The same model with fp32 weights (the `--exact`-like reference path of every product).
+    public static let f32Fixture = "Tests/LanguageModelsTests/Fixtures/forward/tiny/llama_gqa/llama_gqa.f32.gguf"
+
+    /// `fixture` (a repository path) rewritten with `contextLength` and then `edit` (a changed
+    /// key, a poisoned tensor), as `name` in the temporary folder (nil: a new unique name).
+    public static func variant(
+        of fixture: String = fixture, contextLength: Int = contextLength, name: String? = nil,
+        _ edit: (inout GGUFWriter) -> Void = { _ in }
+    ) throws -> String {
+        var writer = GGUFWriter(copying: try GGUFFile(path: TestModel.repositoryRoot + "/" + fixture))
+        writer.set("llama.context_length", .uint32(UInt32(contextLength)))
+        edit(&writer)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            name ?? "easykv-tiny-\(UUID().uuidString).gguf")
+        try Data(writer.bytes()).write(to: url)
+        return url.path
+    }
 
     /// The model with its tokenizer; `customChatTemplate` as a pipeline would give it.
     public static func load(customChatTemplate: String? = nil) throws -> LoadedModel {

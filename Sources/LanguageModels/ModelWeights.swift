@@ -1,11 +1,13 @@
 import GGUF
 import Kernels
 
-/// The weights of a Llama-family model, left in their mapped GGUF blocks (issue 14: resident
-/// memory is about the file's size); with `exact`, also dequantized to fp32 where that fits the
-/// memory limit, so prefill is `sgemm` (DESIGN.md §3). Q/K/V are fused into one projection and
-/// gate/up into another, so each layer does four products instead of seven.
-public struct LlamaWeights: @unchecked Sendable {
+/// The weights of a model of any supported family, left in their mapped GGUF blocks (issue 14:
+/// resident memory is about the file's size); with `exact`, also dequantized to fp32 where that
+/// fits the memory limit, so prefill is `sgemm` (DESIGN.md §3). Q/K/V are fused into one
+/// projection and gate/up into another, so each layer does four products instead of seven;
+/// Phi-3 stores them fused already. What a family adds (Qwen2's biases, Gemma 2's post-norms) is
+/// optional here and read where `ModelArchitecture` says the family has it.
+public struct ModelWeights: @unchecked Sendable {
     // @unchecked Sendable: every matrix is read-only after load.
 
     public struct Layer {
@@ -13,14 +15,20 @@ public struct LlamaWeights: @unchecked Sendable {
         public var attentionNorm: [Float]
         /// Rows: Q (`qDim`), then K (`kvDim`), then V (`kvDim`); columns: hidden.
         public var qkv: Projection
+        /// Qwen2: the Q, K and V biases in the same order. Shape: [qDim + 2·kvDim].
+        public var qkvBias: [Float]?
         /// Shape: [hidden, qDim].
         public var attentionOutput: Projection
+        /// Gemma 2: RMSNorm of the attention output before the residual add. Shape: [hidden].
+        public var postAttentionNorm: [Float]?
         /// Shape: [hidden].
         public var feedForwardNorm: [Float]
         /// Rows: gate (`ff`), then up (`ff`); columns: hidden.
         public var gateUp: Projection
         /// Shape: [hidden, ff].
         public var down: Projection
+        /// Gemma 2: RMSNorm of the feed-forward output before the residual add. Shape: [hidden].
+        public var postFeedForwardNorm: [Float]?
     }
 
     public var layers: [Layer]
@@ -43,12 +51,13 @@ public struct LlamaWeights: @unchecked Sendable {
             }
     }
 
-    /// Tensor names (llama.cpp `LLM_TENSOR_NAMES` for `LLM_ARCH_LLAMA`).
+    /// Tensor names (llama.cpp `LLM_TENSOR_NAMES`; gguf-py `MODEL_TENSORS`).
     enum Name {
         static let tokenEmbedding = "token_embd.weight"
         static let outputNorm = "output_norm.weight"
         static let output = "output.weight"
         static func block(_ i: Int, _ part: String) -> String { "blk.\(i).\(part).weight" }
+        static func bias(_ i: Int, _ part: String) -> String { "blk.\(i).\(part).bias" }
     }
 
     /// Bytes of fp32 weight copies held in memory (0 unless loaded `exact`).
@@ -102,29 +111,54 @@ public struct LlamaWeights: @unchecked Sendable {
             throw ModelError.unsupportedTensorType(
                 path: file.path, tensor: Name.tokenEmbedding, type: tokenEmbedding.type.description)
         }
+        let a = c.architecture
+        let ff = c.feedForwardSize
+        func projection(_ infos: [GGUFTensorInfo], columns: Int) throws(ModelError) -> Projection {
+            try Projection(infos, file: file, columns: columns, exact: exact, denseFits: fits)
+        }
         var layers: [Layer] = []
         for i in 0..<c.layerCount {
-            let q = try tensor(Name.block(i, "attn_q"), [h, c.qDim])
-            let k = try tensor(Name.block(i, "attn_k"), [h, c.kvDim])
-            let v = try tensor(Name.block(i, "attn_v"), [h, c.kvDim])
-            let o = try tensor(Name.block(i, "attn_output"), [c.qDim, h])
-            let gate = try tensor(Name.block(i, "ffn_gate"), [h, c.feedForwardSize])
-            let up = try tensor(Name.block(i, "ffn_up"), [h, c.feedForwardSize])
-            let down = try tensor(Name.block(i, "ffn_down"), [c.feedForwardSize, h])
+            let qkv: [GGUFTensorInfo]
+            let gateUp: [GGUFTensorInfo]
+            if a.fusedTensors {
+                // Phi-3: rows Q | K | V in `attn_qkv`, gate | up in `ffn_up` (our fused layout).
+                qkv = [try tensor(Name.block(i, "attn_qkv"), [h, c.qDim + 2 * c.kvDim])]
+                gateUp = [try tensor(Name.block(i, "ffn_up"), [h, 2 * ff])]
+            } else {
+                qkv = [
+                    try tensor(Name.block(i, "attn_q"), [h, c.qDim]),
+                    try tensor(Name.block(i, "attn_k"), [h, c.kvDim]),
+                    try tensor(Name.block(i, "attn_v"), [h, c.kvDim]),
+                ]
+                gateUp = [
+                    try tensor(Name.block(i, "ffn_gate"), [h, ff]), try tensor(Name.block(i, "ffn_up"), [h, ff]),
+                ]
+            }
+            var bias: [Float]?
+            if a.attentionBiases {
+                // Required: a missing one read as zero would move every logit (Fixtures/README.md).
+                bias =
+                    try vector(Name.bias(i, "attn_q"), c.qDim) + vector(Name.bias(i, "attn_k"), c.kvDim)
+                    + vector(Name.bias(i, "attn_v"), c.kvDim)
+            }
             layers.append(
                 Layer(
                     attentionNorm: try vector(Name.block(i, "attn_norm"), h),
-                    qkv: try Projection([q, k, v], file: file, columns: h, exact: exact, denseFits: fits),
-                    attentionOutput: try Projection([o], file: file, columns: c.qDim, exact: exact, denseFits: fits),
+                    qkv: try projection(qkv, columns: h),
+                    qkvBias: bias,
+                    attentionOutput: try projection(
+                        [try tensor(Name.block(i, "attn_output"), [c.qDim, h])], columns: c.qDim),
+                    postAttentionNorm: a.postNorms ? try vector(Name.block(i, "post_attention_norm"), h) : nil,
                     feedForwardNorm: try vector(Name.block(i, "ffn_norm"), h),
-                    gateUp: try Projection([gate, up], file: file, columns: h, exact: exact, denseFits: fits),
-                    down: try Projection(
-                        [down], file: file, columns: c.feedForwardSize, exact: exact, denseFits: fits)))
+                    gateUp: try projection(gateUp, columns: h),
+                    down: try projection([try tensor(Name.block(i, "ffn_down"), [ff, h])], columns: ff),
+                    postFeedForwardNorm: a.postNorms ? try vector(Name.block(i, "post_ffw_norm"), h) : nil))
         }
         self.layers = layers
         outputNorm = try vector(Name.outputNorm, h)
+        // Gemma ties even when an `output.weight` is present (llama.cpp never reads it there).
         let outputInfo = c.tiedEmbeddings ? tokenEmbedding : try tensor(Name.output, [h, c.vocabSize])
-        output = try Projection([outputInfo], file: file, columns: h, exact: exact, denseFits: fits)
+        output = try projection([outputInfo], columns: h)
         outputRowNorms = output.rowNorms()
         hasDenseCopies = output.dense != nil
     }
