@@ -20,12 +20,13 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_FLAGS  := -c release -Xswiftc -enable-testing
 BIN          := .build/release/easykv
 
-.PHONY: help deps model build run test bench bench-baseline clean
+.PHONY: help deps model build run test bench bench-baseline bench-native clean
 
 help:
 	@echo "make run    - install what is missing, build, summarise input/ into output/"
 	@echo "make test   - install what is missing, build, run every test"
-	@echo "make bench  - speed and memory benchmarks"
+	@echo "make bench  - speed and memory benchmarks (default model, then 1.7B- and 7B-shaped ones)"
+	@echo "make bench-baseline - the same against llama.cpp, back to back (builds llama.cpp once)"
 
 ## Debian packages, installed only when missing (apt-get update first, once).
 deps:
@@ -62,13 +63,26 @@ test: deps model
 	swift build $(SWIFT_FLAGS) --build-tests
 	swift test $(SWIFT_FLAGS) --skip-build --no-parallel
 
+## Speed and memory, each figure beside our own naive reference measured in the same run: the
+## default model (`easykv bench --quick`, the summarize pipeline), then random-weight GGUFs with
+## a 1.7B and a 7B model's shape (`easykv bench --large-model`), made on demand into models/ by
+## ../shared/tools/make_shaped_model.py in tools/bench/.venv; the 7B is skipped with a message
+## when memory or disk is short. SHAPES="smollm2-1.7b" or SHAPES="" chooses; REPEAT/LARGE_REPEAT.
 bench: build model
 	tools/bench/bench.sh $(BIN) $(MODEL)
 
-## llama.cpp (PyPI llama-cpp-python, built for this CPU in tools/bench/.venv) on the same model
-## and threads, then easykv bench --compare right after it. Not in CI; the first build is slow.
+## llama.cpp (PyPI llama-cpp-python, built for this CPU in tools/bench/.venv) and then easykv on
+## the same files and threads, back to back per model. Not in CI; the first build is slow.
 bench-baseline: build model
 	tools/bench/baseline.sh $(BIN) $(MODEL)
+
+## Issue 14's plain-vs-native row: the same figures from a -target-cpu native build (.build-native).
+bench-native: build model
+	tools/bench/native.sh $(BIN) $(MODEL)
+
+## One shaped model alone, e.g. `make models/smollm2-1.7b.Q4_0.gguf`.
+$(MODEL_DIR)/%.Q4_0.gguf: | $(MODEL)
+	SHAPED_DIR=$(MODEL_DIR) tools/bench/shaped_model.sh $* $(MODEL) >/dev/null
 
 clean:
 	rm -rf .build

@@ -36,8 +36,9 @@ public struct BenchmarkCase: Sendable, Hashable, Codable {
     public var newTokens: Int
     /// Sequences decoded together (continuous batching).
     public var batch: Int
-    /// False: the naive reference path, every product through fp32 `sgemm`
-    /// (`LlamaModel.quantizedRowLimit = 0`).
+    /// False: the naive reference path, run on `BenchmarkRunner.reference` (an `--exact` load
+    /// holding no fp32 copy) with `LlamaModel.quantizedRowLimit = 0`, so every product, decode
+    /// steps included, dequantizes a tile of weight rows and multiplies it with fp32 `sgemm`.
     public var quantized: Bool
 
     public init(
@@ -53,8 +54,10 @@ public struct BenchmarkCase: Sendable, Hashable, Codable {
         self.quantized = quantized
     }
 
-    public static func prefill(_ tokens: Int, stride: Int, _ budget: CacheBudget = .full) -> BenchmarkCase {
-        BenchmarkCase(kind: .prefill, promptTokens: tokens, stride: stride, budget: budget)
+    public static func prefill(
+        _ tokens: Int, stride: Int, _ budget: CacheBudget = .full, quantized: Bool = true
+    ) -> BenchmarkCase {
+        BenchmarkCase(kind: .prefill, promptTokens: tokens, stride: stride, budget: budget, quantized: quantized)
     }
 
     public static func decode(
@@ -64,17 +67,17 @@ public struct BenchmarkCase: Sendable, Hashable, Codable {
             kind: .decode, promptTokens: depth, budget: budget, newTokens: tokens, batch: batch, quantized: quantized)
     }
 
-    /// A stable name, e.g. `prefill/p7000/s512/b0.25`, `decode/d16/tg128/full/x4`.
+    /// A stable name, e.g. `prefill/p7000/s512/b0.25`, `decode/d16/tg128/full/x4`,
+    /// `prefill/p512/s512/full/fp32`.
     public var id: String {
-        switch kind {
-        case .prefill:
-            return "prefill/p\(promptTokens)/s\(stride)/\(budget)"
-        case .decode:
-            var name = "decode/d\(promptTokens)/tg\(newTokens)/\(budget)"
-            if batch > 1 { name += "/x\(batch)" }
-            if !quantized { name += "/fp32" }
-            return name
-        }
+        var name =
+            switch kind {
+            case .prefill: "prefill/p\(promptTokens)/s\(stride)/\(budget)"
+            case .decode: "decode/d\(promptTokens)/tg\(newTokens)/\(budget)"
+            }
+        if batch > 1 { name += "/x\(batch)" }
+        if !quantized { name += "/fp32" }
+        return name
     }
 
     /// The key of the llama.cpp figure for the same work: llama.cpp has no KV budget, so a
@@ -89,62 +92,25 @@ public struct BenchmarkCase: Sendable, Hashable, Codable {
     }
 
     /// Our own reference for the same figure, measured in the same run, for when llama.cpp's is
-    /// missing: the fp32 `sgemm` path for decode (over 32 steps), stride 512 with the full cache
-    /// for prefill.
+    /// missing: for a prefill at another stride or under a budget, stride 512 with the full
+    /// cache (what the stride or the budget gains); for that one and for decode, the naive fp32
+    /// path (`quantized == false`), decode over at most `naiveDecodeSteps` steps.
     public var naiveReference: BenchmarkCase? {
+        guard quantized else { return nil }
+        var reference = self
         switch kind {
         case .prefill:
-            let reference = BenchmarkCase.prefill(promptTokens, stride: 512)
-            return reference == self ? nil : reference
-        case .decode:
-            // 32 steps: the fp32 path decodes at a tenth of the speed, and tokens/s barely
-            // changes with 32 more or fewer tokens of context.
-            guard quantized else { return nil }
-            var reference = self
+            let full = BenchmarkCase.prefill(promptTokens, stride: 512)
+            guard full == self else { return full }
             reference.quantized = false
-            reference.newTokens = min(newTokens, 32)
-            return reference
+        case .decode:
+            reference.quantized = false
+            reference.newTokens = min(newTokens, Self.naiveDecodeSteps)
         }
+        return reference
     }
-}
 
-/// The figures `easykv bench` measures.
-public enum BenchmarkPlan {
-    /// Issue 9's matrix: prefill at strides 8, 64, 256, 512 × prompts 512, 2048, 7000 × full,
-    /// 0.5, 0.25; decode (tg128) after a short prompt and after 2,048 tokens with the full cache
-    /// and a 256-token cache; batches of 1, 4 and 8.
-    public static let full: [BenchmarkCase] = {
-        var cases: [BenchmarkCase] = []
-        for tokens in [512, 2048, 7000] {
-            for stride in [8, 64, 256, 512] {
-                for budget in [BenchmarkCase.CacheBudget.full, .prompt(0.5), .prompt(0.25)] {
-                    cases.append(.prefill(tokens, stride: stride, budget))
-                }
-            }
-        }
-        return cases + decodeCases
-    }()
-
-    /// What the issue's targets need, in a couple of minutes: prefill at stride 8 and 512 on 512
-    /// tokens, 2,048 tokens at stride 512, 7,000 tokens at stride 512 full and at 0.25, and
-    /// every decode figure.
-    public static let quick: [BenchmarkCase] =
-        [
-            .prefill(512, stride: 8), .prefill(512, stride: 512), .prefill(2048, stride: 512),
-            .prefill(7000, stride: 512), .prefill(7000, stride: 512, .prompt(0.25)),
-        ] + decodeCases
-
-    static let decodeCases: [BenchmarkCase] = [
-        .decode(depth: 16), .decode(depth: 2048), .decode(depth: 2048, .total(256)),
-        .decode(depth: 16, batch: 4), .decode(depth: 16, batch: 8),
-    ]
-
-    /// `cases` plus the naive references the figures without a llama.cpp value need.
-    public static func withReferences(_ cases: [BenchmarkCase], baseline: [String: Double]) -> [BenchmarkCase] {
-        var all = cases
-        for c in cases where baseline[c.baselineKey] == nil {
-            if let reference = c.naiveReference, !all.contains(reference) { all.append(reference) }
-        }
-        return all
-    }
+    /// Decode steps of a naive reference: each dequantizes every weight of the model, so a 7B
+    /// model takes seconds a step; tokens/s barely changes with a few more steps of context.
+    public static let naiveDecodeSteps = 8
 }

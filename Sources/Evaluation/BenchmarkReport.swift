@@ -2,124 +2,64 @@ import Foundation
 import Kernels
 import LanguageModels
 
-/// llama.cpp's figures for the same model and threads, as `tools/bench/llama_baseline.py`
-/// writes them: tokens/s keyed by `BenchmarkCase.baselineKey`.
-public struct BenchmarkBaseline: Sendable, Codable {
-    public var tool: String
-    public var version: String?
-    public var threads: Int?
-    public var model: String?
-    public var loadAverage: [Double]?
-    /// Tokens/s by `BenchmarkCase.baselineKey`.
-    public var figures: [String: Double]
-    /// Peak resident bytes by key (`memory/p7000`: a fresh process prefilling 7,000 tokens).
-    public var memory: [String: Int]?
-
-    enum CodingKeys: String, CodingKey {
-        case tool, version, threads, model, figures, memory
-        case loadAverage = "load_average"
-    }
-
-    public init(tool: String, figures: [String: Double]) {
-        self.tool = tool
-        self.figures = figures
-    }
-
-    /// Reads a baseline file; errors name the file.
-    public static func load(_ path: String) throws -> BenchmarkBaseline {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EvaluationError.file(path: path, "cannot read the baseline file (--compare)")
-        }
-        do {
-            return try JSONDecoder().decode(BenchmarkBaseline.self, from: data)
-        } catch {
-            throw EvaluationError.file(path: path, "not a baseline file (--compare): \(error)")
-        }
-    }
-}
-
-/// One figure with what it is compared with.
-public struct BenchmarkFigure: Sendable, Codable {
-    public var id: String
-    public var tokensPerSecond: Double
-    public var seconds: Double
-    public var keptTokens: Int
-    public var kvBytes: Int
-    /// `llama.cpp` or `ours:<case id>` (the naive reference measured in the same run).
-    public var baselineSource: String?
-    public var baselineTokensPerSecond: Double?
-    /// Ours / baseline.
-    public var ratio: Double? {
-        guard let b = baselineTokensPerSecond, b > 0 else { return nil }
-        return tokensPerSecond / b
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, seconds
-        case tokensPerSecond = "tokens_per_second"
-        case keptTokens = "kept_tokens"
-        case kvBytes = "kv_bytes"
-        case baselineSource = "baseline_source"
-        case baselineTokensPerSecond = "baseline_tokens_per_second"
-    }
-}
-
-/// One of issue 9's targets, met or not (nil when a figure it needs is missing).
-public struct BenchmarkTarget: Sendable, Codable {
-    public var name: String
-    public var value: Double?
-    public var required: Double
-    /// `ratio`: value must be at least `required`; `MiB`: at most.
-    public var unit: String
-    public var met: Bool? {
-        guard let value else { return nil }
-        return unit == "MiB" ? value <= required : value >= required
-    }
-}
-
 /// Everything `easykv bench` measured, with ratios; `--json` prints it.
 public struct BenchmarkReport: Sendable, Codable {
     public var date: String
     public var commit: String?
     public var machine: String
+    /// `KernelSet.current`: which C kernels ran (chosen at run time, not by build flags).
+    public var kernelSet: String
     public var threads: Int
     public var model: String
-    public var quick: Bool
+    /// `BenchmarkScale.parameters` of the model, and the acceptance rows it is held to.
+    public var parameters: Int
+    public var scale: BenchmarkScale
+    public var plan: BenchmarkPlan
     /// `/proc/loadavg` (1, 5, 15 min) before and after.
     public var loadBefore: [Double]
     public var loadAfter: [Double]
     public var baselineTool: String?
+    /// `/proc/loadavg` when the baseline was measured (`BenchmarkBaseline.loadAverage`).
+    public var baselineLoad: [Double]?
     public var figures: [BenchmarkFigure]
     public var kernels: [KernelFigure]
     /// The projections-only prefill bound, measured in the same run.
     public var ceiling: PrefillCeiling?
     public var memory: BenchmarkMemoryProbe?
+    /// llama.cpp's peak RSS for the same work as `memory` (`BenchmarkPlan.memoryKey`).
     public var baselinePeakBytes: Int?
     public var targets: [BenchmarkTarget]
 
     enum CodingKeys: String, CodingKey {
-        case date, commit, machine, threads, model, quick, figures, kernels, ceiling, memory, targets
+        case date, commit, machine, threads, model, parameters, scale, plan, figures, kernels, ceiling, memory, targets
+        case kernelSet = "kernel_set"
         case loadBefore = "load_before"
         case loadAfter = "load_after"
         case baselineTool = "baseline_tool"
+        case baselineLoad = "baseline_load"
         case baselinePeakBytes = "baseline_peak_bytes"
     }
 
     public init(
-        date: String, commit: String?, machine: String, threads: Int, model: String, quick: Bool, loadBefore: [Double],
-        loadAfter: [Double], baselineTool: String?, figures: [BenchmarkFigure], kernels: [KernelFigure],
-        ceiling: PrefillCeiling? = nil, memory: BenchmarkMemoryProbe?, baselinePeakBytes: Int?,
-        targets: [BenchmarkTarget]
+        date: String, commit: String?, machine: String, kernelSet: String = KernelSet.current.name, threads: Int,
+        model: String, parameters: Int, plan: BenchmarkPlan, loadBefore: [Double], loadAfter: [Double],
+        baselineTool: String?, baselineLoad: [Double]? = nil, figures: [BenchmarkFigure], kernels: [KernelFigure],
+        ceiling: PrefillCeiling? = nil,
+        memory: BenchmarkMemoryProbe?, baselinePeakBytes: Int?, targets: [BenchmarkTarget]
     ) {
         self.date = date
         self.commit = commit
         self.machine = machine
+        self.kernelSet = kernelSet
         self.threads = threads
         self.model = model
-        self.quick = quick
+        self.parameters = parameters
+        self.scale = BenchmarkScale(parameters: parameters)
+        self.plan = plan
         self.loadBefore = loadBefore
         self.loadAfter = loadAfter
         self.baselineTool = baselineTool
+        self.baselineLoad = baselineLoad
         self.figures = figures
         self.kernels = kernels
         self.ceiling = ceiling
@@ -149,45 +89,20 @@ public struct BenchmarkReport: Sendable, Codable {
         }
     }
 
-    /// Issue 9's targets.
-    public static func targets(
-        measured: [BenchmarkCase: BenchmarkMeasurement], baseline: BenchmarkBaseline?, memory: BenchmarkMemoryProbe?
-    ) -> [BenchmarkTarget] {
-        func versusBaseline(_ c: BenchmarkCase) -> Double? {
-            guard let ours = measured[c]?.tokensPerSecond, let theirs = baseline?.figures[c.baselineKey], theirs > 0
-            else { return nil }
-            return ours / theirs
-        }
-        let stride512 = measured[.prefill(512, stride: 512)]?.tokensPerSecond
-        let stride8 = measured[.prefill(512, stride: 8)]?.tokensPerSecond
-        let tool = baseline?.tool ?? "llama.cpp"
-        return [
-            BenchmarkTarget(
-                name: "prefill 512 tokens, stride 512, full cache vs \(tool)",
-                value: versusBaseline(.prefill(512, stride: 512)), required: 1.0, unit: "ratio"),
-            BenchmarkTarget(
-                name: "prefill 7000 tokens, stride 512, budget 0.25 vs \(tool) (full)",
-                value: versusBaseline(.prefill(7000, stride: 512, .prompt(0.25))), required: 1.5, unit: "ratio"),
-            BenchmarkTarget(
-                name: "decode tg128 vs \(tool)", value: versusBaseline(.decode(depth: 16)), required: 1.0, unit: "ratio"
-            ),
-            BenchmarkTarget(
-                name: "prefill stride 512 vs stride 8 (512 tokens)",
-                value: stride512.flatMap { a in stride8.map { a / $0 } }, required: 4.0, unit: "ratio"),
-            BenchmarkTarget(
-                name: "peak RSS 7000 tokens at 0.25 beyond model + KV plan",
-                value: memory.map { Double($0.overheadBytes) / 1_048_576 }, required: 64, unit: "MiB"),
-        ]
-    }
-
     /// The human-readable table.
     public func table() -> String {
         var lines: [String] = []
         let load = { (l: [Double]) in l.map { String(format: "%.2f", $0) }.joined(separator: " ") }
-        lines.append("easykv bench  \(date)  \(commit.map { "commit \($0)  " } ?? "")threads \(threads)")
+        lines.append(
+            "easykv bench (\(plan.rawValue))  \(date)  \(commit.map { "commit \($0)  " } ?? "")threads \(threads)")
         lines.append("machine: \(machine)")
-        lines.append("model: \(model)")
-        lines.append("load average before: \(load(loadBefore))  after: \(load(loadAfter))")
+        lines.append("kernels: \(kernelSet) (C, chosen at run time; a plain `swift build -c release` runs the same)")
+        lines.append(
+            String(format: "model: %@ (%.2f B parameters: %@ targets)", model, Double(parameters) / 1e9, scale.rawValue)
+        )
+        var loads = "load average before: \(load(loadBefore))  after: \(load(loadAfter))"
+        if let baselineLoad { loads += "  (\(baselineTool ?? "baseline") began at: \(load(baselineLoad)))" }
+        lines.append(loads)
         lines.append("")
         lines.append(
             pad("figure", 34) + pad("tokens/s", 11, right: true) + pad("baseline", 11, right: true) + "  ratio  vs")
@@ -202,10 +117,9 @@ public struct BenchmarkReport: Sendable, Codable {
         if let memory {
             lines.append("")
             let mib = { (b: Int) in String(format: "%.1f MiB", Double(b) / 1_048_576) }
-            var line =
-                "peak RSS, fresh process, \(memory.promptTokens) tokens at \(memory.budget): \(mib(memory.peakBytes))"
-            line += " = model \(mib(memory.modelBytes)) + KV plan \(mib(memory.kvPlanBytes))"
-            line += " + \(mib(memory.overheadBytes))"
+            var line = "peak RSS, fresh process, \(memory.figure): \(mib(memory.peakBytes))"
+            line += " = model \(mib(memory.modelBytes)) (file \(mib(memory.fileBytes)), all resident)"
+            line += " + KV plan \(mib(memory.kvPlanBytes)) + \(mib(memory.overheadBytes))"
             if let baselinePeakBytes { line += "  (\(baselineTool ?? "baseline"): \(mib(baselinePeakBytes)))" }
             lines.append(line)
         }
@@ -239,13 +153,13 @@ public struct BenchmarkReport: Sendable, Codable {
             lines.append(line)
         }
         lines.append("")
-        lines.append("targets")
+        lines.append("targets (issue 9; issue 14's acceptance rows for a \(scale.rawValue) model)")
         for t in targets {
             let value = t.value.map { String(format: t.unit == "MiB" ? "%.1f MiB" : "%.2fx", $0) } ?? "not measured"
-            let bound =
-                t.unit == "MiB" ? String(format: "<= %.0f MiB", t.required) : String(format: ">= %.1fx", t.required)
+            var bound = t.bound == .atLeast ? ">= " : "<= "
+            bound += String(format: t.unit == "MiB" ? "%.0f MiB" : "%.1fx", t.required)
             let verdict = t.met.map { $0 ? "met" : "NOT met" } ?? "n/a"
-            lines.append("  \(pad(t.name, 66)) \(pad(value, 12, right: true))  \(pad(bound, 10))  \(verdict)")
+            lines.append("  \(pad(t.name, 58)) \(pad(value, 12, right: true))  \(pad(bound, 11))  \(verdict)")
         }
         return lines.joined(separator: "\n")
     }
@@ -268,10 +182,10 @@ public struct BenchmarkReport: Sendable, Codable {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
             let name = line.split(separator: ":", maxSplits: 1).last
-        else { return "\(cores) cores, kernels \(KernelSet.current.name)" }
+        else { return "\(cores) cores" }
         let flags = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) ?? ""
         let simd = ["avx2", "avx512f", "avx512_vnni"].filter { flags.contains(" \($0)") }.joined(separator: " ")
         return
-            "\(name.trimmingCharacters(in: .whitespaces)), \(cores) cores, \(simd), kernels \(KernelSet.current.name)"
+            "\(name.trimmingCharacters(in: .whitespaces)), \(cores) cores, \(simd)"
     }
 }

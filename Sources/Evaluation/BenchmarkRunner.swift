@@ -2,27 +2,23 @@ import Foundation
 import KVCaches
 import LanguageModels
 
-/// What one `BenchmarkCase` measured.
-public struct BenchmarkMeasurement: Sendable, Codable {
-    /// Prompt tokens/s for prefill, generated tokens/s (summed over the batch) for decode.
-    public var tokensPerSecond: Double
-    /// Wall seconds of the measured part.
-    public var seconds: Double
-    /// The first sequence's KV usage (kept tokens, peak slots, KV bytes).
-    public var kv: KVUsage
-
-    enum CodingKeys: String, CodingKey {
-        case tokensPerSecond = "tokens_per_second"
-        case seconds, kv
-    }
-}
-
 /// Runs `BenchmarkCase`s on one model: prompts of pseudo-random token ids (what llama-bench
 /// feeds too; speed does not depend on the text), greedy sampling, stop tokens ignored.
 public struct BenchmarkRunner {
     public let model: LlamaModel
+    /// The naive reference's model: the same file loaded `--exact` with no fp32 copy
+    /// (`referenceOptions`), for cases with `quantized == false`.
+    public let reference: LlamaModel?
 
-    public init(model: LlamaModel) { self.model = model }
+    public init(model: LlamaModel, reference: LlamaModel? = nil) {
+        self.model = model
+        self.reference = reference
+    }
+
+    /// How the naive reference loads: fp32 prefill (`--exact`) on tiles of 64 weight rows
+    /// dequantized on the fly, never a copy of the weights (27 GB at 7B), so its memory is the
+    /// mapped file's like the measured path's.
+    public static let referenceOptions = LoadOptions(exact: true, denseWeightLimit: 0)
 
     /// `count` token ids in `[256, vocab)` from a fixed generator: the same prompt every run.
     public func promptTokens(_ count: Int, seed: UInt64) -> [Int] {
@@ -38,10 +34,14 @@ public struct BenchmarkRunner {
     /// One forward of each kind so buffers exist and pages are touched before timing.
     public func warmUp() throws {
         _ = try measure(.decode(depth: 64, tokens: 4))
-        _ = try measure(.decode(depth: 8, tokens: 2, quantized: false))
+        if reference != nil { _ = try measure(.decode(depth: 8, tokens: 2, quantized: false)) }
     }
 
+    /// - Throws: `EvaluationError.invalidSetting` for a naive case without a `reference`.
     public func measure(_ c: BenchmarkCase) throws -> BenchmarkMeasurement {
+        guard let model = c.quantized ? model : reference else {
+            throw EvaluationError.invalidSetting("\(c.id): the naive reference needs a reference model")
+        }
         let kv = settings(c)
         let generation = GenerationSettings(
             maxNewTokens: c.kind == .prefill ? 1 : c.newTokens + 1, sampling: .greedy, stopTokenIDs: [],
@@ -81,42 +81,5 @@ public struct BenchmarkRunner {
         case .total(let tokens):
             KVSettings(mode: .auto, budget: .tokens(tokens), stride: c.stride, policy: .roco)
         }
-    }
-}
-
-/// Issue 9's memory figure, measured in a fresh process so earlier cases do not raise the peak:
-/// load the model, note the resident size, prefill one budgeted prompt, note the peak.
-public struct BenchmarkMemoryProbe: Sendable, Codable {
-    public var promptTokens: Int
-    public var budget: Double
-    /// Resident bytes right after the model loaded (mapped weights and fp32 copies).
-    public var modelBytes: Int
-    /// The KV cache's allocation for this prompt and budget (`KVUsage.allocatedBytes`).
-    public var kvPlanBytes: Int
-    public var peakBytes: Int
-    /// What the issue bounds by 64 MiB: peak − model − KV plan.
-    public var overheadBytes: Int
-
-    enum CodingKeys: String, CodingKey {
-        case promptTokens = "prompt_tokens"
-        case budget
-        case modelBytes = "model_bytes"
-        case kvPlanBytes = "kv_plan_bytes"
-        case peakBytes = "peak_bytes"
-        case overheadBytes = "overhead_bytes"
-    }
-
-    /// Loads the model at `path` and prefills `promptTokens` at `budget` (stride 512, roco).
-    public static func run(
-        modelPath: String, options: LoadOptions = LoadOptions(), promptTokens: Int = 7000, budget: Double = 0.25
-    ) throws -> Self {
-        let model = try LlamaModel(path: modelPath, options: options)
-        let modelBytes = ProcessMemory.residentBytes()
-        let runner = BenchmarkRunner(model: model)
-        let result = try runner.measure(.prefill(promptTokens, stride: 512, .prompt(budget)))
-        let peak = ProcessMemory.peakResidentBytes()
-        return BenchmarkMemoryProbe(
-            promptTokens: promptTokens, budget: budget, modelBytes: modelBytes, kvPlanBytes: result.kv.allocatedBytes,
-            peakBytes: peak, overheadBytes: peak - modelBytes - result.kv.allocatedBytes)
     }
 }
